@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("devmail", __name__)
+
+from portal.blueprints.devmail import routes  # noqa: E402,F401
