@@ -31,15 +31,11 @@ npx --prefix "$assets_dir" sass \
 cp "$frontend/govuk-frontend.min.js" "$out/govuk-frontend.min.js"
 cp "$assets_dir/init.js" "$out/init.js"
 
-# Images and manifest only: the portal uses a system font, so the GDS
-# Transport font files are deliberately not copied.
-mkdir -p "$out/assets"
-for item in "$frontend/assets/"*; do
-  case "$(basename "$item")" in
-    fonts) ;;
-    *) cp -R "$item" "$out/assets/" ;;
-  esac
-done
+# Nothing from GOV.UK's assets folder is copied: its fonts are GDS Transport and its
+# icons, crest and manifest carry the crown, all reserved for GOV.UK. The portal uses a
+# system font and its own favicon (static/favicon.svg); the compiled CSS references no
+# image files (checked below).
+rm -rf "$out/assets"
 
 cp "$assets_dir/node_modules/axe-core/axe.min.js" tests/browser/axe.min.js
 
@@ -54,6 +50,9 @@ if grep -qi "crown\|crest" "$out/portal.css"; then
 fi
 if grep -qiE "@font-face|\.woff2?" "$out/portal.css"; then
   echo "error: $out/portal.css references font files" >&2; fail=1
+fi
+if grep -qE "images/[a-z0-9-]+\.(png|svg|ico)" "$out/portal.css"; then
+  echo "error: $out/portal.css references GOV.UK image files, which are not shipped" >&2; fail=1
 fi
 if ! grep -q "app-header" "$out/portal.css"; then
   echo "error: $out/portal.css lacks the portal's own styles" >&2; fail=1
