@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:33:07.978530
+Create Date: 2026-11-22 14:38:44.786073
 """
 from __future__ import annotations
 
@@ -63,6 +63,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_households_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_households_social_worker_id'), ['social_worker_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_households_stage'), ['stage'], unique=False)
+
+    op.create_table('enquiries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.String(length=20), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('new', 'contacted', 'evening_booked', 'evening_attended', 'visit_requested', 'visit_booked', 'visit_done', 'roi_invited', 'roi_received', 'closed', name='enquirystatus', native_enum=False, length=30), nullable=False),
+    sa.Column('source', sa.Enum('web_form', 'phone', 'event_booking', 'staff', name='enquirysource', native_enum=False, length=30), nullable=False),
+    sa.Column('first_name', sa.String(length=100), nullable=False),
+    sa.Column('last_name', sa.String(length=100), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('area_id', sa.Integer(), nullable=True),
+    sa.Column('postcode', sa.String(length=10), nullable=True),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('first_contact_due_on', sa.Date(), nullable=True),
+    sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_enquiries_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_enquiries_area_id_areas'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['enquiries.id'], name=op.f('fk_enquiries_duplicate_of_id_enquiries'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_enquiries_household_id_households'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enquiries')),
+    sa.UniqueConstraint('reference', name=op.f('uq_enquiries_reference'))
+    )
+    with op.batch_alter_table('enquiries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enquiries_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_duplicate_of_id'), ['duplicate_of_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_email'), ['email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_phone'), ['phone'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_status'), ['status'], unique=False)
 
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -195,6 +228,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_household_id'))
 
     op.drop_table('outbox_messages')
+    with op.batch_alter_table('enquiries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enquiries_status'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_phone'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_household_id'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_email'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_duplicate_of_id'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_created_at'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_agency_id'))
+
+    op.drop_table('enquiries')
     with op.batch_alter_table('households', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_households_stage'))
         batch_op.drop_index(batch_op.f('ix_households_social_worker_id'))
