@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:38:44.786073
+Create Date: 2026-11-22 14:39:46.298871
 """
 from __future__ import annotations
 
@@ -124,6 +124,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_messages_household_id'), ['household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_status'), ['status'], unique=False)
 
+    op.create_table('training_completions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('course_code', sa.String(length=60), nullable=False),
+    sa.Column('completed_on', sa.Date(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_training_completions_household_id_households'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_completions')),
+    sa.UniqueConstraint('household_id', 'course_code', name=op.f('uq_training_completions_household_id_course_code'))
+    )
+    with op.batch_alter_table('training_completions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_training_completions_household_id'), ['household_id'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -223,6 +237,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_users_agency_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('training_completions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_training_completions_household_id'))
+
+    op.drop_table('training_completions')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_status'))
         batch_op.drop_index(batch_op.f('ix_outbox_messages_household_id'))

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from portal.clock import utcnow
-from portal.models import Agency, Area, Enquiry, EnquirySource, User
+from portal.models import Agency, Enquiry, EnquirySource, EnquiryStatus, User
 from portal.services import audit
 from portal.services.accounts import agency_for_area, normalise_email
 from portal.services.tokens import reference
@@ -41,3 +41,25 @@ def enquiry_for_event_booking(
     session.flush()
     audit.record(session, actor, "created", enquiry, summary="Enquiry created from an information evening booking", now=now)
     return enquiry
+
+
+# The order the triage steps come in: an event moves an enquiry forward, never back.
+_PROGRESS = list(EnquiryStatus)
+
+
+def _advance(session: Session, enquiry: Enquiry, to: EnquiryStatus, actor: User | None, now: datetime, summary: str) -> None:
+    if enquiry.status == EnquiryStatus.CLOSED or _PROGRESS.index(enquiry.status) >= _PROGRESS.index(to):
+        return
+    old = enquiry.status
+    enquiry.status = to
+    audit.record(session, actor, "status_changed", enquiry, summary=summary,
+                 changes={"status": [old.value, to.value]}, now=now)
+
+
+def on_information_evening_booked(session: Session, enquiry: Enquiry, *, actor: User | None = None, now: datetime | None = None) -> None:
+    """Called by the booking engine: an enquiry that books an evening moves on by itself."""
+    _advance(session, enquiry, EnquiryStatus.EVENING_BOOKED, actor, now or utcnow(), "Booked an information evening")
+
+
+def on_information_evening_attended(session: Session, enquiry: Enquiry, *, actor: User | None = None, now: datetime | None = None) -> None:
+    _advance(session, enquiry, EnquiryStatus.EVENING_ATTENDED, actor, now or utcnow(), "Attended an information evening")

@@ -25,3 +25,18 @@ def has_reached(household: Household, stage: HouseholdStage) -> bool:
     if current not in ORDER:
         return False
     return ORDER.index(current) >= ORDER.index(stage)
+
+
+def enter_stage_1(session, actor, household: Household, *, on, now=None) -> None:
+    """The household's registration of interest was accepted: Stage 1 starts ``on`` that date."""
+    from portal.services import audit
+
+    if household.stage not in (HouseholdStage.REGISTERED, HouseholdStage.ROI_SUBMITTED):
+        from portal.services.errors import DomainError
+
+        raise DomainError(f"This household cannot start Stage 1: it is at {household.stage.label}")
+    old = household.stage
+    household.stage = HouseholdStage.STAGE_1
+    household.stage_entered_on = on
+    audit.record(session, actor, "entered_stage_1", household, summary="Registration of interest accepted: Stage 1 started",
+                 changes={"stage": [old.value, HouseholdStage.STAGE_1.value]}, now=now)
