@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from portal import demo
@@ -25,6 +26,7 @@ def _session():
 
 
 @click.command("db-upgrade")
+@with_appcontext
 def db_upgrade():
     """Create or upgrade the database schema to the newest migration."""
     from portal.migrate import upgrade
@@ -34,6 +36,7 @@ def db_upgrade():
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only load into an empty database; print the logins either way.")
 def demo_data(if_empty: bool):
     """Load the demo partnership, staff and households (never in production)."""
@@ -54,6 +57,7 @@ def demo_data(if_empty: bool):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--first-name", default="", help="Defaults to the part of the address before the @.")
 @click.option("--last-name", default="")
@@ -88,6 +92,7 @@ def create_user(email, first_name, last_name, role, agency_slug):
 
 
 @click.command("send-outbox")
+@with_appcontext
 @click.option("--limit", type=int, default=None, help="Send at most this many messages.")
 def send_outbox(limit):
     """Deliver queued emails over SMTP (run from cron every minute)."""

@@ -64,18 +64,24 @@ def connection(app):
 
 @pytest.fixture()
 def db(app, connection) -> Session:
-    """A session in the test's transaction, inside an app context (for email templates)."""
-    with app.app_context():
-        session = app.extensions["db"].session()
-        yield session
-        session.close()
+    """A session in the test's transaction.
+
+    It deliberately pushes no app context: Flask reuses an active one for test-client
+    requests, which would share ``g`` (the signed-in user, the CSRF token) between them.
+    Tests that call a service needing one (to render an email) wrap the call in
+    ``with app.app_context():``.
+    """
+    session = app.extensions["db"].session()
+    yield session
+    session.close()
 
 
 @pytest.fixture()
 def client(app, connection):
     limiter.reset()
-    with app.test_client() as test_client:
-        yield test_client
+    # Not ``with app.test_client()``: that keeps the last request's context pushed, and a
+    # second client in the same test would then share its ``g``.
+    return app.test_client()
 
 
 @pytest.fixture()
