@@ -41,6 +41,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    if app.config["PROXY_FIX"]:
+        # Behind one reverse proxy: trust its X-Forwarded-For/-Proto, so rate limits see
+        # the client's address and cookies know the request was HTTPS.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
     db.init_app(app)
 
     from portal import web

@@ -81,6 +81,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 15 minutes"),
         "SHOW_DEV_OUTBOX": False,
+        "PROXY_FIX": _bool(os.environ.get("PROXY_FIX")),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
     config.update(overrides)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from portal import clock
@@ -57,6 +59,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["london_datetime"] = format_datetime
     app.jinja_env.filters["london_date"] = format_date
     app.jinja_env.filters["london_time"] = format_time
+    app.jinja_env.filters["linkify"] = linkify
     app.context_processor(_template_globals)
     from govuk_frontend_wtf.main import WTFormsHelpers
     WTFormsHelpers(app)
@@ -231,6 +234,21 @@ def format_time(value: datetime | None) -> str:
     hour = local.hour % 12 or 12
     suffix = "am" if local.hour < 12 else "pm"
     return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def linkify(text: str) -> Markup:
+    """Plain text with its web addresses as links; everything else escaped."""
+    out, last = [], 0
+    for match in _URL.finditer(text or ""):
+        out.append(escape(text[last:match.start()]))
+        url = match.group(0)
+        out.append(Markup('<a class="govuk-link" href="{0}">{0}</a>').format(url))
+        last = match.end()
+    out.append(escape((text or "")[last:]))
+    return Markup("").join(out)
 
 
 def _template_globals():

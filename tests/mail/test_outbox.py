@@ -131,3 +131,12 @@ def test_development_outbox_shows_queued_mail(database_url):
         session.close()
         dev.extensions["db"].engine.dispose()
         test.extensions["db"].engine.dispose()
+
+
+def test_linkify_escapes_everything_but_the_links():
+    from portal.web import linkify
+
+    html = str(linkify('Hi <script>x</script> see https://portal.example.org/a?b=1&c=2 or "https://e.example.org/"onmouseover=1'))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert '<a class="govuk-link" href="https://portal.example.org/a?b=1&amp;c=2">' in html
+    assert "onmouseover=1" in html and 'href="https://e.example.org/"onmouseover' not in html
