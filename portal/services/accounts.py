@@ -96,31 +96,37 @@ def register_household(
     area_id: int | None,
     partner: Applicant | None = None,
     now: datetime | None = None,
+    enquiry=None,
 ) -> Household | None:
     """Create a household and its first applicant, and email a verification link.
 
     Returns None (and emails the owner instead) when the address already has an account:
-    the caller shows the same "check your email" page in both cases.
+    the caller shows the same "check your email" page in both cases. Given the person's
+    ``enquiry`` (an invitation to register interest), the household joins the agency that
+    holds the enquiry, and the enquiry is linked to it.
     """
     now = now or utcnow()
     passwords.check_policy(password, email=applicant.email)
     if partner and normalise_email(partner.email) == normalise_email(applicant.email):
         raise DomainError("Enter a different email address for the second applicant: each applicant signs in with their own", "partner_email")
+    password_hash = passwords.hash_password(password)  # on both paths: equal time
     existing = find_user_by_email(session, applicant.email)
     if existing is not None:
         _send_already_registered(session, existing, now)
         return None
-    agency = agency_for_area(session, area_id)
+    agency = enquiry.agency if enquiry is not None else agency_for_area(session, area_id)
     household = Household(agency=agency, reference=reference(agency.slug[:3].upper()), stage=HouseholdStage.REGISTERED, stage_entered_on=now.date(), created_at=now)
     session.add(household)
     first = User(
         email=normalise_email(applicant.email), first_name=applicant.first_name.strip(), last_name=applicant.last_name.strip(),
-        kind=UserKind.APPLICANT, household=household, password_hash=passwords.hash_password(password),
+        kind=UserKind.APPLICANT, household=household, password_hash=password_hash,
         password_changed_at=now, created_at=now,
     )
     session.add(first)
     session.flush()
     audit.record(session, first, "created", household, summary="Household registered online", now=now)
+    if enquiry is not None:
+        enquiry.household = household
     _send_verification(session, first, now)
     if partner:
         invite_partner(session, first, partner, now=now)
