@@ -159,3 +159,12 @@ def test_csrf_is_required_on_every_form_post(client, db):
     user = create_household(db).applicants[0]
     for path in ("/sign-in", "/register", "/forgot-password", "/verify", "/reset", "/invite"):
         assert client.post(path, data={"email": user.email, "password": PASSWORD}).status_code in (400,), path
+
+
+def test_invalid_utf8_is_not_a_500(client, db):
+    create_agency(db, is_hub=True, slug="hub-utf")
+    token = csrf_from(client.get("/register").get_data(as_text=True))
+    body = b"csrf_token=" + token.encode() + b"&first_name=%FF%FE%FA&last_name=Smith&email=a%40example.com"
+    response = client.post("/register", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (400, 422)
+    assert db.scalar(select(func.count()).select_from(User)) == 0
