@@ -19,6 +19,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user)
     app.cli.add_command(send_outbox)
+    app.cli.add_command(send_reminders)
+    app.cli.add_command(refresh_clocks)
 
 
 def _session():
@@ -103,3 +105,28 @@ def send_outbox(limit):
     with write_lock(), _session() as session:
         report = deliver_outbox(session, current_app.config, limit=limit)
     click.echo(f"Sent {report.sent}, will retry {report.retried}, failed {report.failed}.")
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders():
+    """Queue event reminders: two days before, and the joining link on the day (run from cron)."""
+    from portal.clock import utcnow
+    from portal.services.reminders import send_reminders as queue_reminders
+
+    with write_lock(), _session() as session:
+        report = queue_reminders(session, now=utcnow())
+        session.commit()
+    click.echo(f"Queued {report.reminders} reminders and {report.joining_links} joining links.")
+
+
+@click.command("refresh-clocks")
+def refresh_clocks():
+    """Recompute every open assessment's due dates (after a new bank holiday is proclaimed and
+    the holidays package updated, for example)."""
+    from portal.services import journey
+
+    with write_lock(), _session() as session:
+        moved = journey.refresh_open_journeys(session, None)
+        session.commit()
+    click.echo(f"Due dates recomputed: {moved} assessment{'s' if moved != 1 else ''} changed.")

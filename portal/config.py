@@ -80,6 +80,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 15 minutes"),
+        # Working days the agency decision maker has after receiving the panel's minutes.
+        "ADM_DECISION_WORKING_DAYS": _int("ADM_DECISION_WORKING_DAYS", 7),
         "SHOW_DEV_OUTBOX": False,
         "PROXY_FIX": _bool(os.environ.get("PROXY_FIX")),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),

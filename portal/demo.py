@@ -151,3 +151,17 @@ def logins() -> list[DemoLogin]:
         first, last = people[0]
         out.append(DemoLogin(applicant_email(first, last), f"Applicant, {stage.label}, {slug}"))
     return out
+
+
+# Feature loaders, imported last: they use the helpers above.
+from portal import demo_journey  # noqa: E402
+
+DEMO_LOADERS.append(demo_journey.load)
+
+from portal import demo_enquiries  # noqa: E402
+
+DEMO_LOADERS.append(demo_enquiries.load)
+
+from portal import demo_events  # noqa: E402
+
+DEMO_LOADERS.append(demo_events.load)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:39:46.298871
+Create Date: 2026-11-22 15:17:38.481966
 """
 from __future__ import annotations
 
@@ -55,7 +55,6 @@ def upgrade() -> None:
     sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_households_agency_id_agencies')),
-    sa.ForeignKeyConstraint(['social_worker_id'], ['users.id'], name=op.f('fk_households_social_worker_id_users'), ondelete='SET NULL', use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_households')),
     sa.UniqueConstraint('reference', name=op.f('uq_households_reference'))
     )
@@ -64,38 +63,68 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_households_social_worker_id'), ['social_worker_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_households_stage'), ['stage'], unique=False)
 
-    op.create_table('enquiries',
+    op.create_table('calendar_feeds',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('reference', sa.String(length=20), nullable=False),
-    sa.Column('agency_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('new', 'contacted', 'evening_booked', 'evening_attended', 'visit_requested', 'visit_booked', 'visit_done', 'roi_invited', 'roi_received', 'closed', name='enquirystatus', native_enum=False, length=30), nullable=False),
-    sa.Column('source', sa.Enum('web_form', 'phone', 'event_booking', 'staff', name='enquirysource', native_enum=False, length=30), nullable=False),
-    sa.Column('first_name', sa.String(length=100), nullable=False),
-    sa.Column('last_name', sa.String(length=100), nullable=False),
-    sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('phone', sa.String(length=40), nullable=True),
-    sa.Column('area_id', sa.Integer(), nullable=True),
-    sa.Column('postcode', sa.String(length=10), nullable=True),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
     sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
-    sa.Column('first_contact_due_on', sa.Date(), nullable=True),
-    sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
-    sa.Column('household_id', sa.Integer(), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_enquiries_agency_id_agencies')),
-    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_enquiries_area_id_areas'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['duplicate_of_id'], ['enquiries.id'], name=op.f('fk_enquiries_duplicate_of_id_enquiries'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_enquiries_household_id_households'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_enquiries')),
-    sa.UniqueConstraint('reference', name=op.f('uq_enquiries_reference'))
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_calendar_feeds_household_id_households'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feeds')),
+    sa.UniqueConstraint('household_id', name=op.f('uq_calendar_feeds_household_id')),
+    sa.UniqueConstraint('token', name=op.f('uq_calendar_feeds_token'))
     )
-    with op.batch_alter_table('enquiries', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_enquiries_agency_id'), ['agency_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_enquiries_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_enquiries_duplicate_of_id'), ['duplicate_of_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_enquiries_email'), ['email'], unique=False)
-        batch_op.create_index(batch_op.f('ix_enquiries_household_id'), ['household_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_enquiries_phone'), ['phone'], unique=False)
-        batch_op.create_index(batch_op.f('ix_enquiries_status'), ['status'], unique=False)
+    op.create_table('journeys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('is_current', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.Enum('active', 'approved', 'not_approved', 'not_progressed', 'withdrawn', 'restarted', name='journeystatus', native_enum=False, length=30), nullable=False),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('closed_reason', sa.String(length=300), nullable=True),
+    sa.Column('is_fast_track', sa.Boolean(), nullable=False),
+    sa.Column('fast_track_reason', sa.Enum('previous_adopters', 'foster_carers', name='fasttrackreason', native_enum=False, length=30), nullable=True),
+    sa.Column('stage1_started_on', sa.Date(), nullable=True),
+    sa.Column('stage1_due_on', sa.Date(), nullable=True),
+    sa.Column('stage1_extension_weeks', sa.Integer(), nullable=False),
+    sa.Column('stage1_extension_reason', sa.String(length=300), nullable=True),
+    sa.Column('stage1_plan_agreed_on', sa.Date(), nullable=True),
+    sa.Column('workbook_completed_on', sa.Date(), nullable=True),
+    sa.Column('stage1_meeting_on', sa.Date(), nullable=True),
+    sa.Column('stage1_decision_due_on', sa.Date(), nullable=True),
+    sa.Column('stage1_decision', sa.Enum('progress', 'not_progress', name='stage1decision', native_enum=False, length=30), nullable=True),
+    sa.Column('stage1_decided_on', sa.Date(), nullable=True),
+    sa.Column('break_started_on', sa.Date(), nullable=True),
+    sa.Column('notice_due_on', sa.Date(), nullable=True),
+    sa.Column('notice_given_on', sa.Date(), nullable=True),
+    sa.Column('stage2_started_on', sa.Date(), nullable=True),
+    sa.Column('stage2_due_on', sa.Date(), nullable=True),
+    sa.Column('stage2_agreement_on', sa.Date(), nullable=True),
+    sa.Column('midway_meeting_on', sa.Date(), nullable=True),
+    sa.Column('par_shared_on', sa.Date(), nullable=True),
+    sa.Column('par_comments_due_on', sa.Date(), nullable=True),
+    sa.Column('par_comments_on', sa.Date(), nullable=True),
+    sa.Column('panel_on', sa.Date(), nullable=True),
+    sa.Column('panel_recommendation', sa.Enum('approve', 'not_approve', name='panelrecommendation', native_enum=False, length=30), nullable=True),
+    sa.Column('panel_minutes_on', sa.Date(), nullable=True),
+    sa.Column('adm_working_days', sa.Integer(), nullable=True),
+    sa.Column('adm_due_on', sa.Date(), nullable=True),
+    sa.Column('adm_decision', sa.Enum('approved', 'not_approved', name='admdecision', native_enum=False, length=30), nullable=True),
+    sa.Column('adm_decided_on', sa.Date(), nullable=True),
+    sa.Column('review_due_on', sa.Date(), nullable=True),
+    sa.Column('review_requested_on', sa.Date(), nullable=True),
+    sa.Column('paused_since', sa.Date(), nullable=True),
+    sa.Column('next_due_on', sa.Date(), nullable=True),
+    sa.Column('next_due_label', sa.String(length=80), nullable=True),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_journeys_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_journeys_household_id_households'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journeys'))
+    )
+    with op.batch_alter_table('journeys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_journeys_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index('ix_journeys_household_current', ['household_id', 'is_current'], unique=False)
 
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -184,6 +213,198 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_events_household_id'), ['household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_occurred_at'), ['occurred_at'], unique=False)
 
+    op.create_table('case_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('written_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_case_notes_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_case_notes_household_id_households'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_notes'))
+    )
+    with op.batch_alter_table('case_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_notes_household_id'), ['household_id'], unique=False)
+
+    op.create_table('closure_days',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=True),
+    sa.Column('closed_on', sa.Date(), nullable=False),
+    sa.Column('reason', sa.String(length=120), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_closure_days_agency_id_agencies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_closure_days_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_closure_days')),
+    sa.UniqueConstraint('agency_id', 'closed_on', name=op.f('uq_closure_days_agency_id_closed_on'))
+    )
+    with op.batch_alter_table('closure_days', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_closure_days_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_closure_days_closed_on'), ['closed_on'], unique=False)
+
+    op.create_table('enquiries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.String(length=20), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('new', 'contacted', 'evening_booked', 'evening_attended', 'visit_requested', 'visit_booked', 'visit_done', 'roi_invited', 'roi_received', 'closed', name='enquirystatus', native_enum=False, length=30), nullable=False),
+    sa.Column('source', sa.Enum('web_form', 'phone', 'event_booking', 'staff', 'account', name='enquirysource', native_enum=False, length=30), nullable=False),
+    sa.Column('first_name', sa.String(length=100), nullable=False),
+    sa.Column('last_name', sa.String(length=100), nullable=False),
+    sa.Column('partner_first_name', sa.String(length=100), nullable=True),
+    sa.Column('partner_last_name', sa.String(length=100), nullable=True),
+    sa.Column('applying_as', sa.Enum('alone', 'couple', name='applyingas', native_enum=False, length=30), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('contact_method', sa.Enum('email', 'phone', 'either', name='contactmethod', native_enum=False, length=30), nullable=True),
+    sa.Column('contact_time', sa.Enum('morning', 'afternoon', 'evening', 'any', name='contacttime', native_enum=False, length=30), nullable=True),
+    sa.Column('area_id', sa.Integer(), nullable=True),
+    sa.Column('postcode', sa.String(length=10), nullable=True),
+    sa.Column('heard_from', sa.Enum('search', 'social_media', 'friend_or_family', 'adopter', 'event', 'press', 'poster', 'council', 'other', name='heardfrom', native_enum=False, length=30), nullable=True),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('submission_key', sa.String(length=64), nullable=True),
+    sa.Column('assigned_to_id', sa.Integer(), nullable=True),
+    sa.Column('first_contact_due_on', sa.Date(), nullable=True),
+    sa.Column('first_contacted_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('evening_attended_on', sa.Date(), nullable=True),
+    sa.Column('visit_offer_due_on', sa.Date(), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('due_kind', sa.Enum('first_contact', 'visit_offer', 'roi_decision', name='duekind', native_enum=False, length=30), nullable=True),
+    sa.Column('roi_invited_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('closed_reason', sa.Enum('not_ready', 'no_reply', 'another_agency', 'moved_away', 'not_able', 'duplicate', 'roi_accepted', 'roi_declined', 'other', name='closereason', native_enum=False, length=30), nullable=True),
+    sa.Column('closed_note', sa.String(length=500), nullable=True),
+    sa.Column('closed_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_enquiries_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_enquiries_area_id_areas'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['assigned_to_id'], ['users.id'], name=op.f('fk_enquiries_assigned_to_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['enquiries.id'], name=op.f('fk_enquiries_duplicate_of_id_enquiries'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_enquiries_household_id_households'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enquiries')),
+    sa.UniqueConstraint('reference', name=op.f('uq_enquiries_reference')),
+    sa.UniqueConstraint('submission_key', name=op.f('uq_enquiries_submission_key'))
+    )
+    with op.batch_alter_table('enquiries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enquiries_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index('ix_enquiries_agency_status_due', ['agency_id', 'status', 'due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_assigned_to_id'), ['assigned_to_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_due_on'), ['due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_duplicate_of_id'), ['duplicate_of_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_email'), ['email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_phone'), ['phone'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enquiries_status'), ['status'], unique=False)
+
+    op.create_table('event_series',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('information_evening', 'training', 'support_group', 'social', name='eventkind', native_enum=False, length=30), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_event_series_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_event_series_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_series'))
+    )
+    with op.batch_alter_table('event_series', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_series_agency_id'), ['agency_id'], unique=False)
+
+    op.create_table('home_visits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('journey_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('visited_on', sa.Date(), nullable=False),
+    sa.Column('topic', sa.String(length=200), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_home_visits_household_id_households'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['journey_id'], ['journeys.id'], name=op.f('fk_home_visits_journey_id_journeys'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_home_visits_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_home_visits'))
+    )
+    with op.batch_alter_table('home_visits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_home_visits_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_home_visits_journey_id'), ['journey_id'], unique=False)
+
+    op.create_table('journey_pauses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('journey_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=False),
+    sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.Column('reason', sa.Enum('applicants_request', 'exceptional_circumstances', name='pausereason', native_enum=False, length=30), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_journey_pauses_household_id_households'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['journey_id'], ['journeys.id'], name=op.f('fk_journey_pauses_journey_id_journeys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journey_pauses'))
+    )
+    with op.batch_alter_table('journey_pauses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_journey_pauses_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_journey_pauses_journey_id'), ['journey_id'], unique=False)
+
+    op.create_table('registrations_of_interest',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'submitted', 'accepted', 'declined', name='roistatus', native_enum=False, length=30), nullable=False),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('address_line_1', sa.String(length=100), nullable=True),
+    sa.Column('address_line_2', sa.String(length=100), nullable=True),
+    sa.Column('town', sa.String(length=60), nullable=True),
+    sa.Column('postcode', sa.String(length=10), nullable=True),
+    sa.Column('relationship_status', sa.Enum('married', 'civil_partnership', 'living_together', name='relationshipstatus', native_enum=False, length=30), nullable=True),
+    sa.Column('together_since_year', sa.Integer(), nullable=True),
+    sa.Column('home_completed_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('has_other_people', sa.Boolean(), nullable=True),
+    sa.Column('people_completed_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('has_previous_applications', sa.Boolean(), nullable=True),
+    sa.Column('previous_completed_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('submitted_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('decision_due_on', sa.Date(), nullable=True),
+    sa.Column('decided_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('decided_on', sa.Date(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decision_reasons', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_registrations_of_interest_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_registrations_of_interest_household_id_households'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_registrations_of_interest_started_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['users.id'], name=op.f('fk_registrations_of_interest_submitted_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registrations_of_interest')),
+    sa.UniqueConstraint('household_id', name=op.f('uq_registrations_of_interest_household_id'))
+    )
+    with op.batch_alter_table('registrations_of_interest', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_registrations_of_interest_decision_due_on'), ['decision_due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registrations_of_interest_status'), ['status'], unique=False)
+
+    op.create_table('statutory_checks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('journey_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('applicant_id', sa.Integer(), nullable=True),
+    sa.Column('person_name', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.Enum('dbs', 'local_authority', 'medical', 'reference', 'employer', 'ex_partner', 'financial', name='checkkind', native_enum=False, length=30), nullable=False),
+    sa.Column('detail', sa.String(length=200), nullable=True),
+    sa.Column('requested_on', sa.Date(), nullable=True),
+    sa.Column('received_on', sa.Date(), nullable=True),
+    sa.Column('outcome', sa.Enum('pending', 'satisfactory', 'concerns', 'not_applicable', name='checkoutcome', native_enum=False, length=30), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['applicant_id'], ['users.id'], name=op.f('fk_statutory_checks_applicant_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_statutory_checks_household_id_households'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['journey_id'], ['journeys.id'], name=op.f('fk_statutory_checks_journey_id_journeys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_statutory_checks'))
+    )
+    with op.batch_alter_table('statutory_checks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_statutory_checks_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_statutory_checks_journey_id'), ['journey_id'], unique=False)
+
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -212,11 +433,327 @@ def upgrade() -> None:
     with op.batch_alter_table('user_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_tokens_user_id'), ['user_id'], unique=False)
 
+    op.create_table('enquiry_activities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enquiry_id', sa.Integer(), nullable=False),
+    sa.Column('occurred_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_label', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.Enum('created', 'email', 'status', 'assigned', 'note', 'transferred', 'booking', 'visit', 'roi', 'duplicate', name='activitykind', native_enum=False, length=30), nullable=False),
+    sa.Column('summary', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_enquiry_activities_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['enquiry_id'], ['enquiries.id'], name=op.f('fk_enquiry_activities_enquiry_id_enquiries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enquiry_activities'))
+    )
+    with op.batch_alter_table('enquiry_activities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enquiry_activities_enquiry_id'), ['enquiry_id'], unique=False)
+
+    op.create_table('enquiry_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enquiry_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.Enum('visit_request', 'roi_invite', name='enquirytokenpurpose', native_enum=False, length=30), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('used_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['enquiry_id'], ['enquiries.id'], name=op.f('fk_enquiry_tokens_enquiry_id_enquiries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enquiry_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_enquiry_tokens_token_hash'))
+    )
+    with op.batch_alter_table('enquiry_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enquiry_tokens_enquiry_id'), ['enquiry_id'], unique=False)
+
+    op.create_table('events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('uid', sa.String(length=80), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('series_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('information_evening', 'training', 'support_group', 'social', name='eventkind', native_enum=False, length=30), nullable=False),
+    sa.Column('format', sa.Enum('online', 'in_person', name='eventformat', native_enum=False, length=30), nullable=False),
+    sa.Column('audience', sa.Enum('public', 'households', 'preparation', 'stage_2', 'approved', 'kinship', name='audience', native_enum=False, length=30), nullable=False),
+    sa.Column('open_to_all_agencies', sa.Boolean(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('topic', sa.String(length=200), nullable=True),
+    sa.Column('course_code', sa.String(length=60), nullable=True),
+    sa.Column('venue_name', sa.String(length=200), nullable=True),
+    sa.Column('venue_address', sa.String(length=500), nullable=True),
+    sa.Column('venue_town', sa.String(length=100), nullable=True),
+    sa.Column('hides_address', sa.Boolean(), nullable=False),
+    sa.Column('joining_link', sa.String(length=500), nullable=True),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('booked', sa.Integer(), nullable=False),
+    sa.Column('allows_support_network', sa.Boolean(), nullable=False),
+    sa.Column('starts_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('day_count', sa.Integer(), nullable=False),
+    sa.Column('booking_opens_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('booking_closes_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('cancellation_deadline_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('status', sa.Enum('scheduled', 'cancelled', name='eventstatus', native_enum=False, length=30), nullable=False),
+    sa.Column('cancelled_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('cancellation_reason', sa.String(length=500), nullable=True),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('booked >= 0', name=op.f('ck_events_booked_not_negative')),
+    sa.CheckConstraint('capacity >= 0', name=op.f('ck_events_capacity_not_negative')),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_events_ends_after_start')),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_events_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_events_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['series_id'], ['event_series.id'], name=op.f('fk_events_series_id_event_series'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
+    sa.UniqueConstraint('uid', name=op.f('uq_events_uid'))
+    )
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_events_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_course_code'), ['course_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_series_id'), ['series_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_starts_at'), ['starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_updated_at'), ['updated_at'], unique=False)
+
+    op.create_table('initial_visits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enquiry_id', sa.Integer(), nullable=False),
+    sa.Column('requested_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('requested_method', sa.Enum('home', 'call', name='visitmethod', native_enum=False, length=30), nullable=True),
+    sa.Column('offered_on', sa.Date(), nullable=True),
+    sa.Column('offered_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('visit_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('method', sa.Enum('home', 'call', name='visitmethod', native_enum=False, length=30), nullable=True),
+    sa.Column('social_worker_id', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.Enum('proceed', 'not_yet', 'not_proceeding', 'did_not_happen', name='visitoutcome', native_enum=False, length=30), nullable=True),
+    sa.Column('outcome_note', sa.String(length=1000), nullable=True),
+    sa.Column('outcome_recorded_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['enquiry_id'], ['enquiries.id'], name=op.f('fk_initial_visits_enquiry_id_enquiries'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['social_worker_id'], ['users.id'], name=op.f('fk_initial_visits_social_worker_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_initial_visits')),
+    sa.UniqueConstraint('enquiry_id', name=op.f('uq_initial_visits_enquiry_id'))
+    )
+    op.create_table('roi_applicants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('roi_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('first_name', sa.String(length=100), nullable=True),
+    sa.Column('last_name', sa.String(length=100), nullable=True),
+    sa.Column('other_names', sa.String(length=200), nullable=True),
+    sa.Column('date_of_birth', sa.Date(), nullable=True),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('occupation', sa.String(length=100), nullable=True),
+    sa.Column('details_completed_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('has_health_condition', sa.Boolean(), nullable=True),
+    sa.Column('health_details', sa.Text(), nullable=True),
+    sa.Column('has_convictions', sa.Boolean(), nullable=True),
+    sa.Column('convictions_details', sa.Text(), nullable=True),
+    sa.Column('background_completed_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('consents_to_checks', sa.Boolean(), nullable=False),
+    sa.Column('declares_true', sa.Boolean(), nullable=False),
+    sa.Column('consent_completed_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['roi_id'], ['registrations_of_interest.id'], name=op.f('fk_roi_applicants_roi_id_registrations_of_interest'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_roi_applicants_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_roi_applicants')),
+    sa.UniqueConstraint('roi_id', 'user_id', name=op.f('uq_roi_applicants_roi_id_user_id'))
+    )
+    with op.batch_alter_table('roi_applicants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_roi_applicants_roi_id'), ['roi_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_roi_applicants_user_id'), ['user_id'], unique=False)
+
+    op.create_table('roi_people',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('roi_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('adult_at_home', 'child_at_home', 'child_elsewhere', name='personkind', native_enum=False, length=30), nullable=False),
+    sa.Column('full_name', sa.String(length=200), nullable=False),
+    sa.Column('date_of_birth', sa.Date(), nullable=False),
+    sa.Column('relationship_to_you', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['roi_id'], ['registrations_of_interest.id'], name=op.f('fk_roi_people_roi_id_registrations_of_interest'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_roi_people'))
+    )
+    with op.batch_alter_table('roi_people', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_roi_people_roi_id'), ['roi_id'], unique=False)
+
+    op.create_table('roi_previous_applications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('roi_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('adopt', 'foster', name='previouskind', native_enum=False, length=30), nullable=False),
+    sa.Column('agency_name', sa.String(length=200), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['roi_id'], ['registrations_of_interest.id'], name=op.f('fk_roi_previous_applications_roi_id_registrations_of_interest'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_roi_previous_applications'))
+    )
+    with op.batch_alter_table('roi_previous_applications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_roi_previous_applications_roi_id'), ['roi_id'], unique=False)
+
+    op.create_table('bookings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.String(length=20), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('enquiry_id', sa.Integer(), nullable=True),
+    sa.Column('first_name', sa.String(length=100), nullable=True),
+    sa.Column('last_name', sa.String(length=100), nullable=True),
+    sa.Column('contact_email', sa.String(length=254), nullable=True),
+    sa.Column('manage_token', sa.String(length=64), nullable=True),
+    sa.Column('places', sa.Integer(), nullable=False),
+    sa.Column('day_number', sa.Integer(), nullable=True),
+    sa.Column('status', sa.Enum('confirmed', 'waiting', 'cancelled', name='bookingstatus', native_enum=False, length=30), nullable=False),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('queued_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('confirmed_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('promoted_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('cancelled_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('cancellation_note', sa.String(length=200), nullable=True),
+    sa.Column('cancellation_requested_at', portal.clock.UTCDateTime(), nullable=True),
+    sa.Column('updated_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.CheckConstraint('household_id IS NOT NULL OR contact_email IS NOT NULL', name=op.f('ck_bookings_booked_by_someone')),
+    sa.CheckConstraint('places >= 1', name=op.f('ck_bookings_places_positive')),
+    sa.ForeignKeyConstraint(['enquiry_id'], ['enquiries.id'], name=op.f('fk_bookings_enquiry_id_enquiries'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_bookings_event_id_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_bookings_household_id_households'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bookings')),
+    sa.UniqueConstraint('event_id', 'contact_email', name=op.f('uq_bookings_event_id_contact_email')),
+    sa.UniqueConstraint('household_id', 'event_id', name=op.f('uq_bookings_household_id_event_id')),
+    sa.UniqueConstraint('manage_token', name=op.f('uq_bookings_manage_token')),
+    sa.UniqueConstraint('reference', name=op.f('uq_bookings_reference'))
+    )
+    with op.batch_alter_table('bookings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bookings_enquiry_id'), ['enquiry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bookings_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bookings_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bookings_status'), ['status'], unique=False)
+
+    op.create_table('event_days',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('day_number', sa.Integer(), nullable=False),
+    sa.Column('starts_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_event_days_ends_after_start')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_days_event_id_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_days')),
+    sa.UniqueConstraint('event_id', 'day_number', name=op.f('uq_event_days_event_id_day_number'))
+    )
+    with op.batch_alter_table('event_days', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_days_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_days_starts_at'), ['starts_at'], unique=False)
+
+    op.create_table('attendances',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('day_id', sa.Integer(), nullable=False),
+    sa.Column('attended', sa.Boolean(), nullable=False),
+    sa.Column('marked_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.Column('marked_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], name=op.f('fk_attendances_booking_id_bookings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['day_id'], ['event_days.id'], name=op.f('fk_attendances_day_id_event_days'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['marked_by_id'], ['users.id'], name=op.f('fk_attendances_marked_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attendances')),
+    sa.UniqueConstraint('booking_id', 'day_id', name=op.f('uq_attendances_booking_id_day_id'))
+    )
+    with op.batch_alter_table('attendances', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attendances_booking_id'), ['booking_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attendances_day_id'), ['day_id'], unique=False)
+
+    op.create_table('booking_attendees',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('is_supporter', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], name=op.f('fk_booking_attendees_booking_id_bookings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_booking_attendees_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_booking_attendees'))
+    )
+    with op.batch_alter_table('booking_attendees', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_booking_attendees_booking_id'), ['booking_id'], unique=False)
+
+    op.create_table('reminder_logs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('two_days_before', 'joining_link', 'catch_up_offer', name='reminderkind', native_enum=False, length=30), nullable=False),
+    sa.Column('day_number', sa.Integer(), nullable=False),
+    sa.Column('sent_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], name=op.f('fk_reminder_logs_booking_id_bookings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_logs')),
+    sa.UniqueConstraint('booking_id', 'kind', 'day_number', name=op.f('uq_reminder_logs_booking_id_kind_day_number'))
+    )
+    with op.batch_alter_table('reminder_logs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminder_logs_booking_id'), ['booking_id'], unique=False)
+
+    with op.batch_alter_table('households', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_households_social_worker_id_users'), 'users', ['social_worker_id'], ['id'], ondelete='SET NULL')
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('households', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_households_social_worker_id_users'), type_='foreignkey')
+
+    with op.batch_alter_table('reminder_logs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reminder_logs_booking_id'))
+
+    op.drop_table('reminder_logs')
+    with op.batch_alter_table('booking_attendees', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_booking_attendees_booking_id'))
+
+    op.drop_table('booking_attendees')
+    with op.batch_alter_table('attendances', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendances_day_id'))
+        batch_op.drop_index(batch_op.f('ix_attendances_booking_id'))
+
+    op.drop_table('attendances')
+    with op.batch_alter_table('event_days', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_days_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_event_days_event_id'))
+
+    op.drop_table('event_days')
+    with op.batch_alter_table('bookings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bookings_status'))
+        batch_op.drop_index(batch_op.f('ix_bookings_household_id'))
+        batch_op.drop_index(batch_op.f('ix_bookings_event_id'))
+        batch_op.drop_index(batch_op.f('ix_bookings_enquiry_id'))
+
+    op.drop_table('bookings')
+    with op.batch_alter_table('roi_previous_applications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_roi_previous_applications_roi_id'))
+
+    op.drop_table('roi_previous_applications')
+    with op.batch_alter_table('roi_people', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_roi_people_roi_id'))
+
+    op.drop_table('roi_people')
+    with op.batch_alter_table('roi_applicants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_roi_applicants_user_id'))
+        batch_op.drop_index(batch_op.f('ix_roi_applicants_roi_id'))
+
+    op.drop_table('roi_applicants')
+    op.drop_table('initial_visits')
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_events_updated_at'))
+        batch_op.drop_index(batch_op.f('ix_events_status'))
+        batch_op.drop_index(batch_op.f('ix_events_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_events_series_id'))
+        batch_op.drop_index(batch_op.f('ix_events_kind'))
+        batch_op.drop_index(batch_op.f('ix_events_course_code'))
+        batch_op.drop_index(batch_op.f('ix_events_agency_id'))
+
+    op.drop_table('events')
+    with op.batch_alter_table('enquiry_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enquiry_tokens_enquiry_id'))
+
+    op.drop_table('enquiry_tokens')
+    with op.batch_alter_table('enquiry_activities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enquiry_activities_enquiry_id'))
+
+    op.drop_table('enquiry_activities')
     with op.batch_alter_table('user_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_tokens_user_id'))
 
@@ -225,6 +762,52 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
     op.drop_table('user_sessions')
+    with op.batch_alter_table('statutory_checks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_statutory_checks_journey_id'))
+        batch_op.drop_index(batch_op.f('ix_statutory_checks_household_id'))
+
+    op.drop_table('statutory_checks')
+    with op.batch_alter_table('registrations_of_interest', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_registrations_of_interest_status'))
+        batch_op.drop_index(batch_op.f('ix_registrations_of_interest_decision_due_on'))
+
+    op.drop_table('registrations_of_interest')
+    with op.batch_alter_table('journey_pauses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_journey_pauses_journey_id'))
+        batch_op.drop_index(batch_op.f('ix_journey_pauses_household_id'))
+
+    op.drop_table('journey_pauses')
+    with op.batch_alter_table('home_visits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_home_visits_journey_id'))
+        batch_op.drop_index(batch_op.f('ix_home_visits_household_id'))
+
+    op.drop_table('home_visits')
+    with op.batch_alter_table('event_series', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_series_agency_id'))
+
+    op.drop_table('event_series')
+    with op.batch_alter_table('enquiries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enquiries_status'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_phone'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_household_id'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_email'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_duplicate_of_id'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_due_on'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_created_at'))
+        batch_op.drop_index(batch_op.f('ix_enquiries_assigned_to_id'))
+        batch_op.drop_index('ix_enquiries_agency_status_due')
+        batch_op.drop_index(batch_op.f('ix_enquiries_agency_id'))
+
+    op.drop_table('enquiries')
+    with op.batch_alter_table('closure_days', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_closure_days_closed_on'))
+        batch_op.drop_index(batch_op.f('ix_closure_days_agency_id'))
+
+    op.drop_table('closure_days')
+    with op.batch_alter_table('case_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_notes_household_id'))
+
+    op.drop_table('case_notes')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_occurred_at'))
         batch_op.drop_index(batch_op.f('ix_audit_events_household_id'))
@@ -246,16 +829,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_household_id'))
 
     op.drop_table('outbox_messages')
-    with op.batch_alter_table('enquiries', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_enquiries_status'))
-        batch_op.drop_index(batch_op.f('ix_enquiries_phone'))
-        batch_op.drop_index(batch_op.f('ix_enquiries_household_id'))
-        batch_op.drop_index(batch_op.f('ix_enquiries_email'))
-        batch_op.drop_index(batch_op.f('ix_enquiries_duplicate_of_id'))
-        batch_op.drop_index(batch_op.f('ix_enquiries_created_at'))
-        batch_op.drop_index(batch_op.f('ix_enquiries_agency_id'))
+    with op.batch_alter_table('journeys', schema=None) as batch_op:
+        batch_op.drop_index('ix_journeys_household_current')
+        batch_op.drop_index(batch_op.f('ix_journeys_agency_id'))
 
-    op.drop_table('enquiries')
+    op.drop_table('journeys')
+    op.drop_table('calendar_feeds')
     with op.batch_alter_table('households', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_households_stage'))
         batch_op.drop_index(batch_op.f('ix_households_social_worker_id'))

@@ -52,6 +52,42 @@ OTHER_RECORD = {
     "/dev/outbox/<int:message_id>/html": lambda db, w: {"message_id": 1},
 }
 
+# The journey: every page of household B's record, and a closure day (the hub's alone).
+OTHER_RECORD.update({
+    f"/staff/households/<int:household_id>{tail}": lambda db, w: {"household_id": w.household_b.id, "step": "workbook"}
+    for tail in ("/journey", "/journey/start", "/journey/fast-track", "/journey/start-again", "/journey/steps/<step>",
+                 "/journey/extend-stage-1", "/journey/stage-1-decision", "/journey/notice", "/journey/panel-outcome",
+                 "/journey/agency-decision", "/journey/pause", "/journey/resume", "/journey/withdraw",
+                 "/journey/visits/new", "/social-worker", "/checks/new-adult", "/checks/new", "/notes/new")
+})
+
+
+def _other_check(db, w):
+    from tests.factories import create_journey
+
+    return {"household_id": w.household_b.id, "check_id": create_journey(db, household=w.household_b).checks[0].id}
+
+
+def _closure_day(db, w):
+    from datetime import date
+
+    from portal.services import journey
+
+    return {"closure_id": journey.add_closure_day(db, w.hub, on=date(2031, 12, 29), agency_id=w.agency_b.id).id}
+
+
+OTHER_RECORD["/staff/households/<int:household_id>/checks/<int:check_id>"] = _other_check
+OTHER_RECORD["/staff/closure-days/<int:closure_id>/delete"] = _closure_day
+
+
+# Each feature keeps its own rows beside its tests.
+from tests.enquiries.authorisation_records import OTHER_RECORD as ENQUIRY_RECORDS  # noqa: E402
+
+from tests.events.authorisation_records import OTHER_RECORD as EVENT_RECORDS  # noqa: E402
+
+OTHER_RECORD.update(ENQUIRY_RECORDS)
+OTHER_RECORD.update(EVENT_RECORDS)
+
 
 def _record_rules(app):
     for rule in app.url_map.iter_rules():

@@ -25,7 +25,10 @@ def _page() -> int:
 def home():
     db = get_db()
     summary = households.stage_summary(db, current_user)
-    return render_template("staff/home.html", summary=summary)
+    from portal.services import triage
+
+    enquiry_clocks = triage.clock_summary(db, current_user)
+    return render_template("staff/home.html", summary=summary, enquiry_clocks=enquiry_clocks)
 
 
 @bp.get("/staff/households")
