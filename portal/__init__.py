@@ -53,6 +53,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal import web
     web.init_app(app)
 
+    # Every <int:...> in a URL is a record id: one too large for a database column is a
+    # 404, not an overflow deep in the driver.
+    app.url_map.converters["int"] = web.RecordIdConverter
     from portal.blueprints import register_blueprints
     register_blueprints(app)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -35,6 +35,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    # Database errors would otherwise quote the values of the failing statement (names,
+    # addresses) into tracebacks and logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
@@ -83,7 +86,10 @@ def init_app(app: Flask) -> Database:
 
     @app.before_request
     def _mark_write_requests():
-        if request.method not in SAFE_METHODS:
+        # Signed-in pages write too, even on GET: staff views leave an audit row. A
+        # deferred SQLite transaction that reads and then writes fails at once if another
+        # writer committed in between, so those take the write lock at BEGIN as well.
+        if request.method not in SAFE_METHODS or "_user_id" in session:
             g._immediate_token = _immediate.set(True)
 
     @app.teardown_request

@@ -26,7 +26,25 @@ class RedactingFilter(logging.Filter):
             message = str(record.msg)
         record.msg = redact(message)
         record.args = ()
+        if record.exc_info:
+            # A traceback quotes exception messages, which can carry a person's details
+            # (an address in a validation error, a value in a database error). Keep the
+            # shape of the failure (types and where), never the values.
+            record.exc_text = redact(_traceback_without_values(record.exc_info))
+            record.exc_info = None
         return True
+
+
+def _traceback_without_values(exc_info) -> str:
+    import traceback
+
+    exc_type, exc, tb = exc_info
+    frames = "".join(traceback.format_tb(tb))
+    chain = []
+    while exc is not None:
+        chain.append(f"{type(exc).__module__}.{type(exc).__qualname__}")
+        exc = exc.__cause__ or exc.__context__
+    return f"Traceback (most recent call last):\n{frames}" + " <- ".join(chain) + " (message withheld: may hold personal data)"
 
 
 def configure(level: str = "INFO") -> None:

@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from portal import clock
 from portal.db import get_db
@@ -110,6 +111,33 @@ def applicant_required(view):
 def actor():
     """The signed-in user, or None for the public: what services are given."""
     return current_user if current_user.is_authenticated else None
+
+
+MAX_ID = 2**63 - 1  # the largest id a database column can hold
+MAX_PAGE = 10_000
+
+
+class RecordIdConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def record_id(raw) -> int | None:
+    """A query-string or form value as a record id, or None if it cannot be one."""
+    text = str(raw or "").strip()
+    if not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
+def page_arg(name: str = "page") -> int:
+    """The ?page= number: 1 for anything that is not a sensible page number."""
+    text = request.args.get(name, "")
+    if not text.isdigit() or len(text) > 5:
+        return 1
+    return min(max(1, int(text)), MAX_PAGE)
 
 
 def safe_next(default_endpoint: str) -> str:

@@ -142,3 +142,4 @@ def mail_config(app, smtp_server):
     config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
                   MAIL_USERNAME=None, MAIL_PASSWORD=None)
     return config
+

@@ -78,6 +78,8 @@ def scoped_get(session: Session, actor: User | None, model, object_id, scope: Se
         object_id = int(object_id)
     except (TypeError, ValueError):
         raise RecordNotFound(model.__name__, object_id) from None
+    if not 0 < object_id < 2**63:  # no such row, and too large for the database to compare
+        raise RecordNotFound(model.__name__, object_id)
     obj = session.scalars(scope.where(model.id == object_id)).first()
     if obj is not None:
         return obj
@@ -279,12 +281,15 @@ def get_closure_day_for(session: Session, actor: User | None, closure_id):
 
 
 def get_booking_by_token(session: Session, token: str | None):
-    """A booking made without an account, by the token in its emailed link: the link is the key."""
-    from portal.models import Booking
+    """A booking made without an account, by the token in its emailed link: the link is the key.
+    Only digests are stored, so the token is compared by its digest."""
+    from portal.models import Booking, BookingToken
+    from portal.services.tokens import digest
 
     if not token or len(token) > 64:
         raise RecordNotFound("Booking", None)
-    booking = session.scalar(select(Booking).where(Booking.manage_token == token))
+    booking = session.scalar(select(Booking).join(BookingToken, BookingToken.booking_id == Booking.id)
+                             .where(BookingToken.token_hash == digest(token)))
     if booking is None:
         raise RecordNotFound("Booking", None)
     return booking

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from portal.clock import utcnow
+from portal.clock import today_in_london, utcnow
 from portal.models import (
     Agency, Area, Household, HouseholdStage, StaffRole, TokenPurpose, User, UserKind,
     UserSession, UserToken,
@@ -115,7 +115,7 @@ def register_household(
         _send_already_registered(session, existing, now)
         return None
     agency = enquiry.agency if enquiry is not None else agency_for_area(session, area_id)
-    household = Household(agency=agency, reference=reference(agency.slug[:3].upper()), stage=HouseholdStage.REGISTERED, stage_entered_on=now.date(), created_at=now)
+    household = Household(agency=agency, reference=reference(agency.slug[:3].upper()), stage=HouseholdStage.REGISTERED, stage_entered_on=today_in_london(now), created_at=now)
     session.add(household)
     first = User(
         email=normalise_email(applicant.email), first_name=applicant.first_name.strip(), last_name=applicant.last_name.strip(),
