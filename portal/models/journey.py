@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import UTCDateTime, utcnow
@@ -296,7 +296,12 @@ class ClosureDay(Base):
     """
 
     __tablename__ = "closure_days"
-    __table_args__ = (UniqueConstraint("agency_id", "closed_on"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "closed_on"),
+        # NULLs are distinct to a unique constraint, so region-wide days need an index of their own.
+        Index("uq_closure_days_region_closed_on", "closed_on", unique=True,
+              sqlite_where=text("agency_id IS NULL"), postgresql_where=text("agency_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)

@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from portal.clock import UTC
 from portal.models import (
-    AdmDecision, AuditEvent, CheckKind, HouseholdStage, Journey, OutboxMessage, PanelRecommendation, PauseReason,
-    Stage1Decision, StaffRole,
+    AdmDecision, AuditEvent, CheckKind, ClosureDay, FastTrackReason, HouseholdStage, Journey, OutboxMessage,
+    PanelRecommendation, PauseReason, Stage1Decision, StaffRole,
 )
 from portal.services import journey as journeys
+from portal.services.errors import DomainError
 from portal.services.journey import ClockStatus
 from tests.factories import (
     complete_checks, complete_preparation_training, create_household, create_journey, create_staff,
@@ -79,7 +80,7 @@ def test_closure_days_added_by_the_hub_move_working_day_clocks(db, ctx, manager)
     db.refresh(journey)
     # Wed 23, Thu 24, then closed until Mon 4 Jan (Fri 1 Jan is New Year's Day): Mon 4, Tue 5, Wed 6.
     assert journey.stage1_decision_due_on == date(2027, 1, 6)
-    closure = db.scalar(select(journeys.ClosureDay).where(journeys.ClosureDay.closed_on == date(2026, 12, 31)))
+    closure = db.scalar(select(ClosureDay).where(ClosureDay.closed_on == date(2026, 12, 31)))
     journeys.remove_closure_day(db, hub_admin, closure, now=at(date(2026, 12, 1)))
     db.refresh(journey)
     assert journey.stage1_decision_due_on == date(2027, 1, 5)
@@ -173,16 +174,15 @@ def test_every_due_date_has_a_status_through_the_whole_journey(db, ctx, manager)
     assert journey.next_due_on is None
 
 
-def test_adm_working_days_are_configurable(app, db, manager):
+def test_adm_working_days_are_configurable(app, db, manager, monkeypatch):
     journey = create_journey(db, agency=manager.agency, stage1_started_on=date(2026, 1, 5))
-    app.config["ADM_DECISION_WORKING_DAYS"] = 10
-    try:
-        with app.app_context():
-            _to_panel(db, manager, journey, stage2_on=date(2026, 3, 2), panel_on=date(2026, 6, 25))
-            journeys.record_panel_outcome(db, manager, journey, recommendation=PanelRecommendation.APPROVE,
-                                          minutes_on=date(2026, 6, 30), now=at(date(2026, 7, 1)))
-    finally:
-        del app.config["ADM_DECISION_WORKING_DAYS"]
+    # The caller reads ADM_DECISION_WORKING_DAYS from the config (see the panel outcome page's test):
+    # the service takes the number and never reads the app's config itself.
+    monkeypatch.setitem(app.config, "ADM_DECISION_WORKING_DAYS", 3)
+    with app.app_context():
+        _to_panel(db, manager, journey, stage2_on=date(2026, 3, 2), panel_on=date(2026, 6, 25))
+        journeys.record_panel_outcome(db, manager, journey, recommendation=PanelRecommendation.APPROVE,
+                                      minutes_on=date(2026, 6, 30), working_days=10, now=at(date(2026, 7, 1)))
     assert journey.adm_working_days == 10 and journey.adm_due_on == date(2026, 7, 14)
 
 
@@ -199,7 +199,7 @@ def test_not_approved_gives_forty_working_days_to_ask_for_a_review(db, ctx, mana
     [letter] = [m for m in db.scalars(select(OutboxMessage).where(OutboxMessage.household_id == journey.household_id))
                 if m.template == "journey/not_approved"]
     assert "29 January 2027" in letter.body_text and "40 working days" in letter.body_text
-    with pytest.raises(journeys.DomainError, match="ended on 29 January 2027"):
+    with pytest.raises(DomainError, match="ended on 29 January 2027"):
         journeys.record_date_step(db, manager, journey, "review-requested", on=date(2027, 2, 1), now=at(date(2027, 2, 1)))
     journeys.record_date_step(db, manager, journey, "review-requested", on=date(2027, 1, 28), now=at(date(2027, 1, 28)))
     assert statuses(journey, date(2027, 2, 1))["review"] == ClockStatus.DONE
@@ -208,12 +208,12 @@ def test_not_approved_gives_forty_working_days_to_ask_for_a_review(db, ctx, mana
 def test_fast_track_starts_straight_at_stage_2(db, ctx, manager):
     household = create_household(db, agency=manager.agency, stage=HouseholdStage.REGISTERED)
     journey = journeys.fast_track(db, manager, household, on=date(2026, 1, 31),
-                                  reason=journeys.FastTrackReason.FOSTER_CARERS, now=at(date(2026, 2, 2)))
+                                  reason=FastTrackReason.FOSTER_CARERS, now=at(date(2026, 2, 2)))
     assert household.stage == HouseholdStage.STAGE_2
     assert journey.stage1_started_on is None and journey.stage1_due_on is None
     assert journey.stage2_due_on == date(2026, 5, 31)
     assert journey.checks  # the statutory checks are still done, in Stage 2
-    with pytest.raises(journeys.DomainError, match="fast tracked"):
+    with pytest.raises(DomainError, match="fast tracked"):
         journeys.record_date_step(db, manager, journey, "workbook", on=date(2026, 2, 2), now=at(date(2026, 2, 2)))
     journeys.record_date_step(db, manager, journey, "stage-2-agreement", on=date(2026, 2, 2), now=at(date(2026, 2, 2)))
     assert journey.stage2_agreement_on == date(2026, 2, 2)
@@ -227,3 +227,41 @@ def test_stage_of_and_has_reached_follow_the_journey(db, ctx, manager):
     assert journeys.has_reached(household, HouseholdStage.STAGE_1)
     assert not journeys.has_reached(household, HouseholdStage.STAGE_2)
     assert db.scalar(select(Journey).where(Journey.household_id == household.id)).is_current
+
+
+def test_the_service_takes_the_working_days_and_ignores_the_app_config(app, db, manager, monkeypatch):
+    journey = create_journey(db, agency=manager.agency, stage1_started_on=date(2026, 1, 5))
+    monkeypatch.setitem(app.config, "ADM_DECISION_WORKING_DAYS", 3)
+    with app.app_context():
+        _to_panel(db, manager, journey, stage2_on=date(2026, 3, 2), panel_on=date(2026, 6, 25))
+        journeys.record_panel_outcome(db, manager, journey, recommendation=PanelRecommendation.APPROVE,
+                                      minutes_on=date(2026, 6, 30), now=at(date(2026, 7, 1)))
+    assert journey.adm_working_days == journeys.DEFAULT_ADM_WORKING_DAYS == 7
+    assert journey.adm_due_on == date(2026, 7, 9)
+
+
+def test_stage_days_are_the_lists_figures_plus_the_days_paused(db, ctx, manager):
+    from portal.services.journey.caseload import _stage_days_quick
+
+    journey = create_journey(db, agency=manager.agency, stage1_started_on=date(2026, 1, 5))
+    assert journeys.stage_days(journey, date(2026, 2, 5)) == _stage_days_quick(journey, date(2026, 2, 5)) == {"Stage 1": 31}
+    journeys.pause(db, manager, journey, on=date(2026, 1, 10), reason=PauseReason.APPLICANTS_REQUEST,
+                   now=at(date(2026, 1, 10)))
+    journeys.resume(db, manager, journey, on=date(2026, 1, 20), now=at(date(2026, 1, 20)))
+    assert journeys.stage_days(journey, date(2026, 2, 5)) == {"Stage 1": 31, "Paused": 10}
+
+
+def test_the_package_keeps_its_public_names_for_every_caller():
+    """``from portal.services import journey`` and ``journey.<name>`` work as before the split."""
+    from portal.services import journey, progress
+    from portal.services.journey import casework, caseload, closure_days, deadlines, record, stages, steps
+
+    assert all(hasattr(journey, name) for name in journey.__all__)
+    # No module of the package hides behind a function of the same name.
+    assert {"casework", "caseload", "closure_days", "deadlines", "record", "stages", "steps", "writing"}.isdisjoint(
+        journey.__all__)
+    assert journey.enter_stage_1 is steps.enter_stage_1 and journey.has_reached is stages.has_reached
+    assert journey.clocks is deadlines.clocks and journey.refresh_clocks is deadlines.refresh_clocks
+    assert journey.create_checks is casework.create_checks and journey.add_closure_day is closure_days.add_closure_day
+    assert journey.record_for is record.record_for and journey.overview is caseload.overview
+    assert callable(progress.progress_for)

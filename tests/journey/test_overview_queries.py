@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import event
 
 from portal.clock import today_in_london
-from portal.models import PauseReason, StaffRole
+from portal.models import JourneyPause, PauseReason, StaffRole
 from portal.services import journey as journeys
 from tests.factories import PASSWORD, create_agency, create_journey, create_staff
 from tests.support import sign_in
@@ -33,7 +33,7 @@ def add_households(db, agency, workers, count: int) -> None:
         journey.household.social_worker = workers[n % len(workers)]
         if n % 5 == 0:
             journey.paused_since = today - timedelta(days=3)
-            journey.pauses.append(journeys.JourneyPause(household_id=journey.household_id, started_on=today - timedelta(days=3),
+            journey.pauses.append(JourneyPause(household_id=journey.household_id, started_on=today - timedelta(days=3),
                                                         reason=PauseReason.APPLICANTS_REQUEST))
     db.flush()
 

@@ -304,3 +304,99 @@ def test_timeline_lists_steps_emails_and_notes(client, db, app, manager):
     timeline = html.split("<h2 class=\"govuk-heading-m\">Timeline</h2>")[1].split("Audit trail")[0]
     for text in ("Stage 1 started", "Stage 1 agreement signed", "Email: Your Stage 1 agreement", "Spoke to both applicants"):
         assert text in timeline, text
+
+
+def test_panel_outcome_page_uses_the_configured_working_days(client, db, app, worker, monkeypatch):
+    today = today_in_london()
+    journey = create_journey(db, agency=worker.agency, household_stage=HouseholdStage.STAGE_2,
+                             stage1_started_on=today - timedelta(days=150), stage2_started_on=today - timedelta(days=60),
+                             par_shared_on=today - timedelta(days=40), panel_on=today - timedelta(days=2))
+    sign_in(client, worker.email, PASSWORD)
+    monkeypatch.setitem(app.config, "ADM_DECISION_WORKING_DAYS", 12)
+    response = post_form(client, f"/staff/households/{journey.household_id}/journey/panel-outcome",
+                         {"version": str(journey.version), "recommendation": "approve",
+                          **date_fields(today - timedelta(days=1), "minutes_on")})
+    assert response.status_code == 303
+    db.expire_all()
+    saved = db.get(Journey, journey.id)
+    assert saved.adm_working_days == 12
+    assert saved.adm_due_on == journeys.due_dates(saved)["adm_due_on"]
+
+
+def test_opening_a_check_is_audited(client, db, worker):
+    journey = create_journey(db, agency=worker.agency)
+    check = journey.checks[0]
+    sign_in(client, worker.email, PASSWORD)
+    page = client.get(f"/staff/households/{journey.household_id}/checks/{check.id}")
+    assert page.status_code == 200
+    viewed = db.scalars(select(AuditEvent).where(AuditEvent.action == "viewed", AuditEvent.object_type == "StatutoryCheck",
+                                                 AuditEvent.object_id == check.id)).all()
+    assert len(viewed) == 1
+    assert viewed[0].actor_id == worker.id and viewed[0].household_id == journey.household_id
+    assert viewed[0].agency_id == worker.agency_id and check.kind.label.lower() in viewed[0].summary
+
+
+def test_the_caseload_and_the_managers_view_are_audited(client, db, manager, worker):
+    create_journey(db, agency=manager.agency)
+    sign_in(client, worker.email, PASSWORD)
+    assert client.get("/staff/caseload").status_code == 200
+    manager_client = client.application.test_client()
+    sign_in(manager_client, manager.email, PASSWORD)
+    assert manager_client.get("/staff/journeys?status=on_track").status_code == 200
+    rows = db.scalars(select(AuditEvent).where(AuditEvent.action == "viewed", AuditEvent.object_type == "Household",
+                                               AuditEvent.object_id.is_(None))).all()
+    by_actor = {row.actor_id: row for row in rows}
+    assert set(by_actor) == {worker.id, manager.id}
+    assert "caseload" in by_actor[worker.id].summary
+    assert "journeys overview" in by_actor[manager.id].summary and "1 matching" in by_actor[manager.id].summary
+    assert by_actor[manager.id].agency_id == manager.agency_id
+
+
+def test_the_record_timeline_includes_the_households_bookings(client, db, app, manager):
+    from portal.models import Booking, BookingStatus
+    from tests.factories import create_event
+
+    journey = create_journey(db, agency=manager.agency)
+    event = create_event(db, title="Prepare to Adopt, day one")
+    db.add(Booking(reference="BK-TL0001", event_id=event.id, household_id=journey.household_id, places=1,
+                   status=BookingStatus.WAITING))
+    db.flush()
+    titles = [item.title for item in journeys.record_for(db, journey.household, today=today_in_london()).timeline]
+    assert "Booked: Prepare to Adopt, day one" not in titles
+    record = journeys.record_for(db, journey.household, today=today_in_london(), include_bookings=True)
+    [item] = [item for item in record.timeline if item.kind == "booking"]
+    assert item.title == "Booked: Prepare to Adopt, day one" and item.body.startswith("Waiting, for ")
+    sign_in(client, manager.email, PASSWORD)
+    html = client.get(f"/staff/households/{journey.household_id}/journey").get_data(as_text=True)
+    timeline = html.split("<h2 class=\"govuk-heading-m\">Timeline</h2>")[1].split("Audit trail")[0]
+    assert "Booked: Prepare to Adopt, day one" in timeline
+
+
+def test_date_steps_are_offered_only_while_the_service_would_accept_them(client, db, manager):
+    today = today_in_london()
+    journey = create_journey(db, agency=manager.agency, household_stage=HouseholdStage.STAGE_2,
+                             stage1_started_on=today - timedelta(days=150), stage1_decided_on=today - timedelta(days=90),
+                             stage1_decision=Stage1Decision.PROGRESS, break_started_on=today - timedelta(days=90),
+                             notice_given_on=today - timedelta(days=60), stage2_started_on=today - timedelta(days=60),
+                             par_shared_on=today - timedelta(days=40), panel_on=today - timedelta(days=2))
+    record = journeys.record_for(db, journey.household, today=today)
+    assert not record.step_open("workbook")  # Stage 1 is decided
+    assert record.step_open("midway-meeting") and record.step_open("panel-date")
+    assert not record.step_open("review-requested")
+    hid = journey.household_id
+    sign_in(client, manager.email, PASSWORD)
+    html = client.get(f"/staff/households/{hid}/journey").get_data(as_text=True)
+    assert f"/staff/households/{hid}/journey/steps/panel-date" in html
+    assert f"/staff/households/{hid}/journey/steps/workbook" not in html
+    assert post_form(client, f"/staff/households/{hid}/journey/panel-outcome",
+                     {"version": str(journey.version), "recommendation": "approve",
+                      **date_fields(today - timedelta(days=1), "minutes_on")}).status_code == 303
+    db.expire_all()
+    record = journeys.record_for(db, db.get(Journey, journey.id).household, today=today)
+    # The panel has recommended: its date is history, and the service refuses to change it.
+    assert not record.step_open("panel-date") and record.step_open("midway-meeting")
+    html = client.get(f"/staff/households/{hid}/journey").get_data(as_text=True)
+    assert f"/staff/households/{hid}/journey/steps/panel-date" not in html
+    refused = post_form(client, f"/staff/households/{hid}/journey/steps/panel-date",
+                        {"version": str(record.journey.version), **date_fields(today)})
+    assert refused.status_code == 422 and "the panel date can no longer change" in refused.get_data(as_text=True)

@@ -217,3 +217,82 @@ def test_illegal_step_through_the_page_shows_the_message(client, db):
     assert "govuk-error-summary" in html
     assert f'value="{today.year}"' in html  # the answers are kept
     assert db.scalar(select(Journey.stage2_started_on).where(Journey.id == journey.id)) is None
+
+
+@pytest.mark.parametrize("role", [StaffRole.SOCIAL_WORKER, StaffRole.RECRUITMENT_OFFICER])
+def test_only_team_managers_and_hub_staff_start_stage_1(db, ctx, role):
+    from tests.factories import create_household, hub_agency
+
+    household = create_household(db, stage=HouseholdStage.ROI_SUBMITTED)
+    staff = create_staff(db, agency=household.agency, role=role)
+    with pytest.raises(NotAllowed, match="Only a team manager or hub administrator can start Stage 1"):
+        journeys.enter_stage_1(db, staff, household, on=date(2026, 1, 5), now=at(date(2026, 1, 5)))
+    with pytest.raises(NotAllowed):
+        journeys.enter_stage_1(db, None, household, on=date(2026, 1, 5), now=at(date(2026, 1, 5)))
+    assert household.stage == HouseholdStage.ROI_SUBMITTED
+    assert journeys.current_journey(db, household) is None
+    hub_admin = create_staff(db, agency=hub_agency(db), role=StaffRole.HUB_ADMIN)
+    journey = journeys.enter_stage_1(db, hub_admin, household, on=date(2026, 1, 5), now=at(date(2026, 1, 5)))
+    assert household.stage == HouseholdStage.STAGE_1 and journey.stage1_started_on == date(2026, 1, 5)
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "3.0", " "])
+def test_a_missing_or_altered_version_is_a_conflict_not_a_silent_save(client, db, version):
+    manager = create_staff(db, role=StaffRole.TEAM_MANAGER)
+    journey = create_journey(db, agency=manager.agency)
+    sign_in(client, manager.email, PASSWORD)
+    today = today_in_london()
+    data = {"on": [str(today.day), str(today.month), str(today.year)]}
+    if version is not None:
+        data["version"] = version
+    response = post_form(client, f"/staff/households/{journey.household_id}/journey/steps/workbook", data)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "We could not tell which version of this record the page showed" in html
+    assert "govuk-error-summary" in html
+    assert db.scalar(select(Journey.workbook_completed_on).where(Journey.id == journey.id)) is None
+
+
+def test_region_wide_closure_days_are_unique_in_the_database(db):
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.models import ClosureDay
+    from tests.factories import create_agency
+
+    agency = create_agency(db)
+    # One region-wide day and one for an agency on the same date may live side by side.
+    db.add_all([ClosureDay(agency_id=None, closed_on=date(2026, 12, 29), reason=""),
+                ClosureDay(agency_id=agency.id, closed_on=date(2026, 12, 29), reason="")])
+    db.flush()
+    with pytest.raises(IntegrityError):
+        with db.begin_nested():
+            db.add(ClosureDay(agency_id=None, closed_on=date(2026, 12, 29), reason=""))
+            db.flush()
+
+
+@pytest.mark.parametrize("for_one_agency", [False, True])
+def test_a_closure_day_added_twice_at_once_is_refused_cleanly(db, ctx, for_one_agency):
+    """The other administrator's row lands between this one's check and its insert: the
+    database's constraint refuses it and the administrator sees the usual message."""
+    from sqlalchemy import event, insert
+
+    from portal.models import ClosureDay
+    from tests.factories import create_agency, hub_agency
+
+    hub_admin = create_staff(db, agency=hub_agency(db), role=StaffRole.HUB_ADMIN)
+    agency_id = create_agency(db).id if for_one_agency else None
+    day = date(2026, 12, 29)
+
+    def the_other_administrator(state):
+        if state.is_select and "closure_days" in str(state.statement):
+            event.remove(db, "do_orm_execute", the_other_administrator)
+            result = state.invoke_statement()
+            state.session.connection().execute(insert(ClosureDay).values(agency_id=agency_id, closed_on=day, reason=""))
+            return result
+        return None
+
+    event.listen(db, "do_orm_execute", the_other_administrator)
+    with pytest.raises(DomainError, match="That closure day is already recorded"):
+        journeys.add_closure_day(db, hub_admin, on=day, agency_id=agency_id, now=at(date(2026, 12, 1)))
+    # The session is still usable, and only the other administrator's row exists.
+    assert len(db.scalars(select(ClosureDay).where(ClosureDay.closed_on == day)).all()) == 1

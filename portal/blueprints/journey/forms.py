@@ -13,6 +13,10 @@ from wtforms.validators import InputRequired, Length, StopValidation
 
 from portal.blueprints.fields import no_control_characters, strip, submit
 from portal.models import AdmDecision, CheckKind, CheckOutcome, FastTrackReason, PanelRecommendation, PauseReason, Stage1Decision
+from portal.services.errors import Conflict
+
+VERSION_MISSING_MESSAGE = ("We could not tell which version of this record the page showed. "
+                           "Reload the page, check the record, then make your change again.")
 
 
 class DateInputField(Field):
@@ -92,11 +96,16 @@ class VersionedForm(FlaskForm):
     # The record's version when the page was shown: saving after someone else did is refused.
     version = HiddenField()
 
-    def expected_version(self) -> int | None:
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
-            return None
+    def expected_version(self) -> int:
+        """The version the page was shown at. A missing or altered one is refused as a conflict:
+        passing None on would skip the service's check and could overwrite someone's change.
+        Read from what was posted: a missing field would otherwise keep the version the form was
+        built with, the record's current one."""
+        posted = self.version.raw_data or [""]
+        value = posted[0].strip() if isinstance(posted[0], str) else ""
+        if not value.isdigit():
+            raise Conflict(VERSION_MISSING_MESSAGE)
+        return int(value)
 
 
 class DateStepForm(VersionedForm):

@@ -2,7 +2,7 @@
 each step of Stage 1 and Stage 2, and the hub's closure days."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,7 +21,7 @@ from portal.models import (
 from portal.services import access, audit
 from portal.services import journey as journeys
 from portal.services.errors import Conflict, DomainError
-from portal.web import render_form, show_domain_error, staff_required
+from portal.web import render_form, show_domain_error, staff_required, page_arg
 
 CASEWORK = journeys.CASEWORK_ROLES
 DECIDERS = journeys.DECISION_ROLES
@@ -29,10 +29,7 @@ PAGE_SIZE = 50
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 def _household(household_id: int):
@@ -91,7 +88,8 @@ def _overview_page(*, mine: bool, template: str, endpoint: str):
         worker_id = int(form.social_worker.data)
     status = form.status.data if form.status.data in journeys.LIST_STATUSES else None
     overview = journeys.overview(db, current_user, today=today_in_london(), status=status, stage=stage,
-                                 social_worker_id=worker_id, mine=mine, page=_page(), page_size=PAGE_SIZE)
+                                 social_worker_id=worker_id, mine=mine, page=_page(), page_size=PAGE_SIZE, now=utcnow())
+    db.commit()
     filters = {key: value for key, value in request.args.items() if key in ("status", "stage", "social_worker") and value}
     return render_template(template, overview=overview, form=form, filters=filters, endpoint=endpoint)
 
@@ -110,24 +108,12 @@ def overview():
 
 # The record --------------------------------------------------------------------------------------
 
-def _bookings_timeline(db, household) -> list:
-    from portal.services import events
-
-    items = []
-    for booking in events.bookings_for_household(db, household):
-        items.append(journeys.TimelineItem(
-            booking.created_at, f"Booked: {booking.event.title}",
-            f"{booking.status.value.replace('_', ' ').capitalize()}, for {events.when(booking.event.starts_at)}",
-            "booking"))
-    return items
-
-
 @bp.get("/staff/households/<int:household_id>/journey")
 @staff_required()
 def record(household_id: int):
     db, household = _household(household_id)
     audit.record(db, current_user, "viewed", household, summary="Viewed the household's journey record")
-    data = journeys.record_for(db, household, today=today_in_london(), bookings=_bookings_timeline(db, household))
+    data = journeys.record_for(db, household, today=today_in_london(), include_bookings=True)
     trail = db.scalars(audit.events_for(current_user).where(audit.AuditEvent.household_id == household.id).limit(100)).all()
     db.commit()
     return render_template(
@@ -242,7 +228,8 @@ def panel_outcome(household_id: int):
     return _submit(form, household,
                    lambda db: journeys.record_panel_outcome(
                        db, current_user, journey, recommendation=PanelRecommendation(form.recommendation.data),
-                       minutes_on=form.minutes_on.data, expected_version=form.expected_version(), now=utcnow()),
+                       minutes_on=form.minutes_on.data, working_days=current_app.config.get("ADM_DECISION_WORKING_DAYS"),
+                       expected_version=form.expected_version(), now=utcnow()),
                    "The panel's recommendation is recorded", title="Panel recommendation")
 
 
@@ -332,6 +319,9 @@ def check(household_id: int, check_id: int):
     journey = _journey(db, household)
     form = CheckForm(data={"version": item.version, "requested_on": item.requested_on, "received_on": item.received_on,
                            "outcome": item.outcome.value, "detail": item.detail})
+    if request.method == "GET":
+        journeys.check_viewed(db, current_user, journey, item, now=utcnow())
+        db.commit()
     return _submit(form, household,
                    lambda db: journeys.update_check(
                        db, current_user, journey, item, requested_on=form.requested_on.data, received_on=form.received_on.data,

@@ -12,6 +12,7 @@ from portal.db import get_db
 from portal.services import access
 from portal.services import journey as journeys
 from portal.services.errors import DomainError
+from portal.services.progress import progress_for
 from portal.web import applicant_required
 
 
@@ -34,7 +35,7 @@ def _training(db, household):
 def show():
     db = get_db()
     household = access.get_household_for(db, current_user, current_user.household_id)
-    progress = journeys.progress_for(db, household, today=today_in_london())
+    progress = progress_for(db, household, today=today_in_london())
     bookings, bookable = _training(db, household)
     return render_template("progress/show.html", progress=progress, household=household, bookings=bookings,
                            bookable=bookable, today=today_in_london())
@@ -48,7 +49,7 @@ def start_stage_2():
     journey = journeys.current_journey(db, household)
     form = EmptyForm()
     if not form.validate_on_submit():
-        progress = journeys.progress_for(db, household, today=today_in_london())
+        progress = progress_for(db, household, today=today_in_london())
         return render_template("progress/start_stage_2.html", form=form, progress=progress, journey=journey)
     try:
         if journey is None:
