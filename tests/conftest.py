@@ -98,6 +98,19 @@ def committed_app(request):
     support.drop_database(url)
 
 
+@pytest.fixture()
+def enquiry_form_at_machine_speed(app):
+    """For tests that post the enquiry form straight after fetching it: switch off the
+    'faster than a person' bot check, except where a test turns it back on."""
+    before = app.config.get("ENQUIRY_MIN_SECONDS")
+    app.config["ENQUIRY_MIN_SECONDS"] = 0
+    yield
+    if before is None:
+        app.config.pop("ENQUIRY_MIN_SECONDS", None)
+    else:
+        app.config["ENQUIRY_MIN_SECONDS"] = before
+
+
 # Email ----------------------------------------------------------------------------------
 
 class _Collector:

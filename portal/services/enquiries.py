@@ -12,10 +12,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.clock import to_london, today_in_london, utcnow
 from portal.models import (
@@ -23,9 +22,9 @@ from portal.models import (
     EnquirySource, EnquiryStatus, EnquiryToken, EnquiryTokenPurpose, HeardFrom, InitialVisit, User, VisitMethod,
     VisitOutcome,
 )
-from portal.services import audit, mail
+from portal.services import access, audit, mail
 from portal.services.accounts import agency_for_area, normalise_email
-from portal.services.errors import Conflict, DomainError, NotAllowed
+from portal.services.errors import DomainError, NotAllowed, flush_or_conflict
 from portal.services.tokens import digest, new_token, reference
 from portal.services.workdays import add_working_days, closure_days
 
@@ -163,14 +162,24 @@ def submit_enquiry(session: Session, answers: EnquiryAnswers, *, submission_key:
     audit.record(session, None, "created", enquiry, summary=f"Enquiry received online, routed to {agency.short_name}", now=now)
     log_activity(session, enquiry, ActivityKind.CREATED, f"Enquiry received online and routed to {agency.name}", now=now)
     if enquiry.duplicate_of is not None:
-        log_activity(session, enquiry, ActivityKind.DUPLICATE,
-                     f"Same email or phone as enquiry {enquiry.duplicate_of.reference}", now=now)
-        log_activity(session, enquiry.duplicate_of, ActivityKind.DUPLICATE,
-                     f"The same person enquired again: {enquiry.reference}", now=now)
+        _log_duplicate(session, enquiry, now)
     send_email(session, enquiry, "enquiries/acknowledgement", "We have received your enquiry about adopting",
                summary="Acknowledgement sent", now=now,
                reference=enquiry.reference, agency=agency, privacy_url=mail.external_url("public.privacy"))
     return enquiry
+
+
+def _log_duplicate(session: Session, enquiry: Enquiry, now: datetime) -> None:
+    """Both timelines note that the same person is back. Each is read by its own agency's
+    staff, so another partner agency's reference is never named on it."""
+    first = enquiry.duplicate_of
+    same_agency = first.agency_id == enquiry.agency_id
+    log_activity(session, enquiry, ActivityKind.DUPLICATE,
+                 f"Same email or phone as enquiry {first.reference}" if same_agency
+                 else "Same email or phone as an enquiry held by another partner agency", now=now)
+    log_activity(session, first, ActivityKind.DUPLICATE,
+                 f"The same person enquired again: {enquiry.reference}" if same_agency
+                 else "The same person enquired again, with another partner agency", now=now)
 
 
 def _already_sent(session: Session, key_hash: str | None) -> Enquiry | None:
@@ -179,13 +188,25 @@ def _already_sent(session: Session, key_hash: str | None) -> Enquiry | None:
     return session.scalar(select(Enquiry).where(Enquiry.submission_key == key_hash))
 
 
-def duplicates_of(session: Session, enquiry: Enquiry) -> list[Enquiry]:
-    """Every other enquiry linked to this one (the first, and all later ones), oldest first."""
+@dataclass
+class Duplicates:
+    """The same person's other enquiries, as far as the actor may know of them."""
+
+    enquiries: list[Enquiry]  # those the actor may open, oldest first
+    has_enquiries_elsewhere: bool  # others held by agencies the actor cannot see: no count, no details
+
+    def __bool__(self) -> bool:
+        return bool(self.enquiries) or self.has_enquiries_elsewhere
+
+
+def duplicates_of(session: Session, actor: User, enquiry: Enquiry) -> Duplicates:
+    """Every other enquiry linked to this one (the first, and all later ones) within the
+    actor's scope; of any beyond it (another partner agency's) only the fact that they exist."""
     root_id = enquiry.duplicate_of_id or enquiry.id
-    return list(session.scalars(
-        select(Enquiry).where(or_(Enquiry.id == root_id, Enquiry.duplicate_of_id == root_id), Enquiry.id != enquiry.id)
-        .order_by(Enquiry.created_at, Enquiry.id)
-    ))
+    linked = (or_(Enquiry.id == root_id, Enquiry.duplicate_of_id == root_id), Enquiry.id != enquiry.id)
+    visible = list(session.scalars(access.enquiries_for(actor).where(*linked).order_by(Enquiry.created_at, Enquiry.id)))
+    everywhere = session.scalar(select(func.count()).select_from(Enquiry).where(*linked))
+    return Duplicates(visible, everywhere > len(visible))
 
 
 # The timeline --------------------------------------------------------------------------------
@@ -289,6 +310,7 @@ def _set_status(session: Session, enquiry: Enquiry, to: EnquiryStatus, actor: Us
     if to != EnquiryStatus.CLOSED:
         enquiry.closed_reason = enquiry.closed_note = enquiry.closed_at = None
     refresh_clock(enquiry)
+    flush_or_conflict(session)
     all_changes = {"status": [old.value, to.value], **(changes or {})}
     audit.record(session, actor, "status_changed", enquiry, summary=summary, changes=all_changes, now=now)
     log_activity(session, enquiry, ActivityKind.STATUS, summary, actor=actor, now=now)
@@ -314,6 +336,7 @@ def change_status(session: Session, actor: User, enquiry: Enquiry, to: EnquirySt
         _set_status(session, enquiry, to, actor, now, f"Closed: {reason.label}",
                     changes={"closed_reason": [None, reason.value]})
         enquiry.closed_reason, enquiry.closed_note, enquiry.closed_at = reason, _clean(note), now
+        flush_or_conflict(session)
         return
     if to == enquiry.status:
         raise DomainError(f"This enquiry is already at “{to.label}”", "status")
@@ -328,6 +351,7 @@ def close(session: Session, actor: User | None, enquiry: Enquiry, reason: CloseR
     _set_status(session, enquiry, EnquiryStatus.CLOSED, actor, now, f"Closed: {reason.label}",
                 changes={"closed_reason": [None, reason.value]})
     enquiry.closed_reason, enquiry.closed_note, enquiry.closed_at = reason, _clean(note), now
+    flush_or_conflict(session)
 
 
 def mark_roi_received(session: Session, actor: User | None, enquiry: Enquiry, *, decision_due_on: date,
@@ -337,6 +361,7 @@ def mark_roi_received(session: Session, actor: User | None, enquiry: Enquiry, *,
     enquiry.due_kind, enquiry.due_on = DueKind.ROI_DECISION, decision_due_on
     if enquiry.status != EnquiryStatus.ROI_RECEIVED:
         _set_status(session, enquiry, EnquiryStatus.ROI_RECEIVED, actor, now, "Registration of interest received")
+    flush_or_conflict(session)
 
 
 def assignable_staff(session: Session, enquiry: Enquiry) -> list[User]:
@@ -358,6 +383,7 @@ def assign(session: Session, actor: User, enquiry: Enquiry, assignee: User | Non
         return
     enquiry.assigned_to = assignee
     enquiry.updated_at = now
+    flush_or_conflict(session)
     summary = f"Assigned to {assignee.full_name}" if assignee else "No longer assigned to anyone"
     audit.record(session, actor, "assigned", enquiry, summary=summary,
                  changes={"assigned_to_id": [old.id if old else None, assignee.id if assignee else None]}, now=now)
@@ -370,6 +396,7 @@ def add_note(session: Session, actor: User, enquiry: Enquiry, text: str, *, now:
     if not text:
         raise DomainError("Enter a note", "note")
     enquiry.updated_at = now
+    flush_or_conflict(session)
     row = log_activity(session, enquiry, ActivityKind.NOTE, "Note added", actor=actor, body=text, now=now)
     audit.record(session, actor, "note_added", enquiry, summary="Note added to the enquiry", now=now)
     return row
@@ -388,13 +415,16 @@ def transfer(session: Session, actor: User, enquiry: Enquiry, to_agency: Agency,
     if not reason:
         raise DomainError("Enter why you are transferring this enquiry", "reason")
     old_agency = enquiry.agency
+    # Worked out before anything changes: it reads the receiving agency's closure days.
+    due = first_contact_due(session, to_agency, now) if enquiry.status == EnquiryStatus.NEW else None
     enquiry.agency = to_agency
     enquiry.assigned_to = None
     enquiry.updated_at = now
-    if enquiry.status == EnquiryStatus.NEW:
+    if due is not None:
         # The receiving agency gets its own full service standard from today.
-        enquiry.first_contact_due_on = first_contact_due(session, to_agency, now)
+        enquiry.first_contact_due_on = due
         refresh_clock(enquiry)
+    flush_or_conflict(session)
     summary = f"Transferred from {old_agency.short_name} to {to_agency.short_name}"
     changes = {"agency_id": [old_agency.id, to_agency.id]}
     for agency_id in (old_agency.id, to_agency.id):
@@ -404,22 +434,6 @@ def transfer(session: Session, actor: User, enquiry: Enquiry, to_agency: Agency,
         mail.queue_email(session, to_agency.email, "enquiries/transferred", "An enquiry has been transferred to you",
                          now=now, reference=enquiry.reference, from_agency=old_agency.name,
                          link=mail.external_url("triage.show", enquiry_id=enquiry.id))
-
-
-CONFLICT_MESSAGE = "Someone else changed this at the same time. Reload the page and try again"
-
-
-def save_changes(session: Session) -> None:
-    """Flush, turning a lost race with someone else (the row's version moved on) into a message."""
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict(CONFLICT_MESSAGE) from None
-
-
-def as_domain_error(error: Exception) -> DomainError:
-    """A lost race found part-way through a service, as the message the person sees."""
-    return Conflict(CONFLICT_MESSAGE) if isinstance(error, StaleDataError) else error
 
 
 # Links emailed to the enquirer -----------------------------------------------------------------
@@ -460,24 +474,37 @@ def enquiry_for_event_booking(
     actor: User | None = None, now: datetime | None = None,
 ) -> Enquiry:
     """The enquiry behind a booking made without an account: the person's open enquiry if
-    they have one, otherwise a new one routed to the agency covering their area."""
+    they have one, otherwise a new one routed to the agency covering the area given now.
+
+    A closed enquiry is never reused: it cannot move on, so the new contact would reach no
+    one's queue. The new enquiry is linked to the closed one instead, as a second form would be.
+    """
     now = now or utcnow()
-    earlier = find_earlier(session, email)
-    if earlier is not None:
-        return earlier.duplicate_of or earlier
+    address = normalise_email(email)
+    open_enquiry = session.scalar(
+        select(Enquiry).where(Enquiry.email == address, Enquiry.status != EnquiryStatus.CLOSED)
+        .order_by(Enquiry.created_at, Enquiry.id).limit(1)
+    )
+    if open_enquiry is not None:
+        return open_enquiry
+    earlier = find_earlier(session, address)
     agency: Agency = agency_for_area(session, area_id)
     enquiry = Enquiry(
         reference=reference("ENQ"), agency=agency, source=EnquirySource.EVENT_BOOKING,
-        first_name=first_name.strip(), last_name=last_name.strip(), email=normalise_email(email),
+        first_name=first_name.strip(), last_name=last_name.strip(), email=address,
         area_id=area_id, created_at=now, updated_at=now,
+        duplicate_of=(earlier.duplicate_of or earlier) if earlier is not None else None,
     )
     enquiry.first_contact_due_on = first_contact_due(session, agency, now)
     refresh_clock(enquiry)
     session.add(enquiry)
-    session.flush()
+    flush_or_conflict(session)
     audit.record(session, actor, "created", enquiry, summary="Enquiry created from an information evening booking", now=now)
-    log_activity(session, enquiry, ActivityKind.CREATED, f"Booked an information evening without enquiring first; routed to {agency.name}",
+    how = "after an earlier enquiry was closed" if earlier is not None else "without enquiring first"
+    log_activity(session, enquiry, ActivityKind.CREATED, f"Booked an information evening {how}; routed to {agency.name}",
                  actor=actor, now=now)
+    if enquiry.duplicate_of is not None:
+        _log_duplicate(session, enquiry, now)
     return enquiry
 
 
@@ -486,6 +513,7 @@ def on_information_evening_booked(session: Session, enquiry: Enquiry, *, actor: 
     now = now or utcnow()
     if not _advance(session, enquiry, EnquiryStatus.EVENING_BOOKED, actor, now, "Booked an information evening"):
         log_activity(session, enquiry, ActivityKind.BOOKING, "Booked an information evening", actor=actor, now=now)
+    flush_or_conflict(session)
 
 
 def on_information_evening_attended(session: Session, enquiry: Enquiry, *, actor: User | None = None, now: datetime | None = None) -> None:
@@ -498,6 +526,7 @@ def on_information_evening_attended(session: Session, enquiry: Enquiry, *, actor
     if not _advance(session, enquiry, EnquiryStatus.EVENING_ATTENDED, actor, now, "Attended an information evening"):
         log_activity(session, enquiry, ActivityKind.BOOKING, "Attended an information evening", actor=actor, now=now)
         refresh_clock(enquiry)
+    flush_or_conflict(session)
     if enquiry.is_closed or (enquiry.visit is not None and enquiry.visit.requested_at is not None):
         return
     already_invited = session.scalar(select(EnquiryToken.id).where(
@@ -533,6 +562,7 @@ def request_initial_visit(session: Session, raw_token: str | None, *, method: Vi
     if not _advance(session, enquiry, EnquiryStatus.VISIT_REQUESTED, None, now, summary):
         log_activity(session, enquiry, ActivityKind.VISIT, summary, now=now)
     refresh_clock(enquiry)
+    flush_or_conflict(session)
     audit.record(session, None, "visit_requested", enquiry, summary="The enquirer asked for an initial visit", now=now)
     send_email(session, enquiry, "enquiries/visit_requested", "We have your request for an initial visit",
                summary="Confirmation of the request sent", now=now, reference=enquiry.reference, agency=enquiry.agency)
@@ -548,8 +578,8 @@ def record_visit_offer(session: Session, actor: User, enquiry: Enquiry, *, offer
     visit = _visit(session, enquiry)
     visit.offered_on, visit.offered_at = offered_on, now
     enquiry.updated_at = now
-    session.flush()
     refresh_clock(enquiry)
+    flush_or_conflict(session)
     summary = f"Initial visit offered on {offered_on.day} {offered_on.strftime('%B %Y')}"
     audit.record(session, actor, "visit_offered", enquiry, summary=summary, now=now)
     log_activity(session, enquiry, ActivityKind.VISIT, summary, actor=actor, now=now)
@@ -567,7 +597,7 @@ def book_visit(session: Session, actor: User, enquiry: Enquiry, *, visit_at: dat
     visit.visit_at, visit.method, visit.social_worker = visit_at, method, social_worker
     visit.outcome = visit.outcome_note = visit.outcome_recorded_at = None
     enquiry.updated_at = now
-    session.flush()
+    flush_or_conflict(session)
     when = describe_datetime(visit_at)
     summary = f"Initial visit booked for {when} ({method.label.lower()})"
     if enquiry.status != EnquiryStatus.VISIT_BOOKED:
@@ -578,6 +608,7 @@ def book_visit(session: Session, actor: User, enquiry: Enquiry, *, visit_at: dat
     refresh_clock(enquiry)
     send_email(session, enquiry, "enquiries/visit_booked", "Your initial visit", summary="Visit confirmation sent",
                actor=actor, now=now, reference=enquiry.reference, agency=enquiry.agency, when=when, method=method)
+    flush_or_conflict(session)
 
 
 def record_visit_outcome(session: Session, actor: User, enquiry: Enquiry, *, outcome: VisitOutcome, note: str | None,
@@ -589,6 +620,7 @@ def record_visit_outcome(session: Session, actor: User, enquiry: Enquiry, *, out
         raise DomainError("Book the initial visit before you record how it went", "outcome")
     visit.outcome, visit.outcome_note, visit.outcome_recorded_at = outcome, _clean(note), now
     enquiry.updated_at = now
+    flush_or_conflict(session)
     summary = f"Initial visit outcome: {outcome.label}"
     if outcome != VisitOutcome.DID_NOT_HAPPEN and enquiry.status != EnquiryStatus.VISIT_DONE:
         _set_status(session, enquiry, EnquiryStatus.VISIT_DONE, actor, now, summary)
@@ -600,6 +632,7 @@ def record_visit_outcome(session: Session, actor: User, enquiry: Enquiry, *, out
         from portal.services import roi
 
         roi.send_invitation(session, actor, enquiry, asked_by_staff=False, now=now)
+    flush_or_conflict(session)
 
 
 def describe_datetime(value: datetime) -> str:
@@ -635,4 +668,5 @@ def invite_to_information_evening(session: Session, actor: User, enquiry: Enquir
     if enquiry.status == EnquiryStatus.NEW:
         _set_status(session, enquiry, EnquiryStatus.CONTACTED, actor, now, "Contacted: invited to an information evening")
     audit.record(session, actor, "invited_to_evening", enquiry, summary="Invited to the next information evening", now=now)
+    flush_or_conflict(session)
     return evening

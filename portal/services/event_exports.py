@@ -13,16 +13,9 @@ from portal.clock import to_london, utcnow
 from portal.models import Booking, BookingStatus, Event, Household, User
 from portal.services import audit
 from portal.services.attendance import marks_for
+from portal.services.csv_cells import safe_cell
 
 FILENAME = "event-roster.csv"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """Plain text for a spreadsheet: a leading ' stops =, +, -, @, tab or CR starting a formula."""
-    text = "" if value is None else str(value)
-    text = text.replace("\x00", "")
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def roster_bookings(session: Session, event: Event) -> list[Booking]:

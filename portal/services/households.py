@@ -43,3 +43,9 @@ def listing(session: Session, actor: User, *, page: int = 1, page_size: int = 50
         .offset((page - 1) * page_size).limit(page_size)
     ).all()
     return Listing(list(rows), total, page, page_size)
+
+
+def email_recipients(household: Household) -> list[User]:
+    """Who in a household is emailed about it: active applicants whose address is confirmed.
+    A partner invited to join who has not accepted yet gets nothing but their invitation."""
+    return [applicant for applicant in household.applicants if applicant.is_active and applicant.is_verified]

@@ -20,16 +20,19 @@ from portal.clock import today_in_london, utcnow
 from portal.models import (
     ActivityKind, CloseReason, Enquiry, EnquirySource, EnquiryStatus, EnquiryTokenPurpose, Household, HouseholdStage,
     PersonKind, PreviousKind, RegistrationOfInterest, RelationshipStatus, RoiApplicant, RoiPerson,
-    RoiPreviousApplication, RoiStatus, User,
+    RoiPreviousApplication, RoiStatus, StaffRole, User,
 )
-from portal.services import accounts, audit, enquiries, journey, mail
-from portal.services.errors import DomainError, NotAllowed
+from portal.services import access, accounts, audit, enquiries, journey, mail
+from portal.services.errors import DomainError, NotAllowed, flush_or_conflict
+from portal.services.households import email_recipients
 from portal.services.tokens import reference
 from portal.services.workdays import add_working_days, closure_days
 
 INVITATION_DAYS = 30
 DECISION_WORKING_DAYS = 5
 MINIMUM_AGE = 21  # the law's minimum age to adopt in England
+# Accepting a registration of interest starts Stage 1: a manager's decision, or the hub's.
+DECISION_ROLES = (StaffRole.TEAM_MANAGER, StaffRole.HUB_ADMIN)
 
 
 # Invitation ------------------------------------------------------------------------------------
@@ -56,7 +59,9 @@ def send_invitation(session: Session, actor: User | None, enquiry: Enquiry, *, a
         enquiry.roi_invited_at = now
         if enquiry.status != EnquiryStatus.ROI_INVITED:
             enquiries._set_status(session, enquiry, EnquiryStatus.ROI_INVITED, actor, now, "Invited to register interest")
+        flush_or_conflict(session)
         audit.record(session, actor, "roi_invited", enquiry, summary="Invited to register interest", now=now)
+    flush_or_conflict(session)
 
 
 def invitation(session: Session, raw: str | None, now: datetime | None = None) -> Enquiry | None:
@@ -72,11 +77,13 @@ def _linked(session: Session, actor: User | None, enquiry: Enquiry, household: H
     enquiry.updated_at = now
     if enquiry.roi_invited_at is None:
         enquiry.roi_invited_at = now
+    flush_or_conflict(session)
     audit.record(session, actor, "linked", enquiry, summary=f"Linked to household {household.reference} ({how})",
                  changes={"household_id": [None, household.id]}, now=now)
     enquiries.log_activity(session, enquiry, ActivityKind.ROI, f"Linked to household account {household.reference} ({how})",
                            actor=actor, now=now)
     enquiries._advance(session, enquiry, EnquiryStatus.ROI_INVITED, actor, now, "Ready to register interest")
+    flush_or_conflict(session)
 
 
 def accept_invitation(session: Session, actor: User, raw: str | None, *, now: datetime | None = None) -> Enquiry:
@@ -139,8 +146,8 @@ def start(session: Session, actor: User, *, now: datetime | None = None) -> Regi
     _link_by_email(session, actor, household, now)
     audit.record(session, actor, "started", roi, summary="Registration of interest started", household_id=household.id,
                  agency_id=household.agency_id, now=now)
-    for other in household.applicants:
-        if other.id != actor.id and other.password_hash:
+    for other in email_recipients(household):
+        if other.id != actor.id:
             mail.queue_email(session, other.email, "roi/started", "Your household has started its registration of interest",
                              household_id=household.id, now=now, name=other.first_name, starter=actor.first_name,
                              link=mail.external_url("roi.overview"))
@@ -185,6 +192,7 @@ def own_part(roi: RegistrationOfInterest, actor: User) -> RoiApplicant:
 
 def _touched(session: Session, actor: User, roi: RegistrationOfInterest, section: str, now: datetime) -> None:
     roi.updated_at = now
+    flush_or_conflict(session)
     audit.record(session, actor, "updated", roi, summary=f"Registration of interest: {section} saved",
                  household_id=roi.household_id, agency_id=roi.household.agency_id, now=now)
 
@@ -449,16 +457,18 @@ def submit(session: Session, actor: User, roi: RegistrationOfInterest, *, now: d
         raise DomainError(gaps[0])
     household = roi.household
     today = today_in_london(now)
+    due_on = add_working_days(today, DECISION_WORKING_DAYS, closures=closure_days(session, household.agency_id))
     roi.status = RoiStatus.SUBMITTED
     roi.submitted_at, roi.submitted_by_id, roi.updated_at = now, actor.id, now
-    roi.decision_due_on = add_working_days(today, DECISION_WORKING_DAYS, closures=closure_days(session, household.agency_id))
+    roi.decision_due_on = due_on
     if household.stage == HouseholdStage.REGISTERED:
         household.stage, household.stage_entered_on = HouseholdStage.ROI_SUBMITTED, today
+    flush_or_conflict(session)
     audit.record(session, actor, "submitted", roi, summary="Registration of interest sent", household_id=household.id,
                  agency_id=household.agency_id, changes={"status": ["draft", "submitted"]}, now=now)
     enquiry = _enquiry_for(session, actor, household, now)
     enquiries.mark_roi_received(session, actor, enquiry, decision_due_on=roi.decision_due_on, now=now)
-    for applicant in household.applicants:
+    for applicant in email_recipients(household):
         mail.queue_email(session, applicant.email, "roi/received", "We have received your registration of interest",
                          household_id=household.id, now=now, name=applicant.first_name, due_on=roi.decision_due_on,
                          agency=household.agency, link=mail.external_url("roi.overview"))
@@ -468,6 +478,7 @@ def submit(session: Session, actor: User, roi: RegistrationOfInterest, *, now: d
         mail.queue_email(session, household.agency.email, "roi/for_decision", "A registration of interest needs a decision",
                          now=now, reference=household.reference, due_on=roi.decision_due_on,
                          link=mail.external_url("triage.roi", roi_id=roi.id))
+    flush_or_conflict(session)
 
 
 def _enquiry_for(session: Session, actor: User, household: Household, now: datetime) -> Enquiry:
@@ -495,6 +506,8 @@ def decide(session: Session, actor: User, roi: RegistrationOfInterest, *, accept
            now: datetime | None = None) -> None:
     """Accept (Stage 1 starts today) or decline with reasons; the household is told by email."""
     now = now or utcnow()
+    if not can_decide(actor):
+        raise NotAllowed("Only a team manager or hub administrator can accept or decline a registration of interest")
     if roi.status != RoiStatus.SUBMITTED:
         raise NotAllowed("A decision has already been made on this registration of interest")
     reasons = (reasons or "").strip() or None
@@ -510,6 +523,7 @@ def decide(session: Session, actor: User, roi: RegistrationOfInterest, *, accept
     roi.status = RoiStatus.ACCEPTED if accept else RoiStatus.DECLINED
     roi.decided_at, roi.decided_on, roi.decided_by_id, roi.decision_reasons = now, today, actor.id, reasons
     roi.updated_at = now
+    flush_or_conflict(session)
     word = "accepted" if accept else "declined"
     audit.record(session, actor, word, roi, summary=f"Registration of interest {word}", household_id=household.id,
                  agency_id=household.agency_id, changes={"status": ["submitted", roi.status.value]}, now=now)
@@ -519,9 +533,36 @@ def decide(session: Session, actor: User, roi: RegistrationOfInterest, *, accept
         enquiries.close(session, actor, enquiry, CloseReason.ROI_ACCEPTED if accept else CloseReason.ROI_DECLINED, now=now)
     subject = ("Your registration of interest has been accepted" if accept
                else "A decision on your registration of interest")
-    for applicant in household.applicants:
+    for applicant in email_recipients(household):
         mail.queue_email(session, applicant.email, f"roi/{word}", subject, household_id=household.id, now=now,
                          name=applicant.first_name, agency=household.agency, decided_on=today,
-                         link=mail.external_url("roi.overview"))
+                         # Accepted: what happens next is on "Your progress"; declined: the reasons are with the ROI.
+                         link=mail.external_url("progress.show" if accept else "roi.overview"))
     if enquiry is not None:
         enquiries.log_activity(session, enquiry, ActivityKind.EMAIL, f"Decision sent to the household: “{subject}”", now=now)
+    flush_or_conflict(session)
+
+
+def can_decide(actor: User | None) -> bool:
+    return access.has_role(actor, *DECISION_ROLES)
+
+
+@dataclass
+class DecisionPage:
+    """A registration of interest as staff read it, with whether this person may decide it."""
+
+    registration: RegistrationOfInterest
+    enquiry: Enquiry | None  # the enquiry it came from, if the actor may see it
+    can_decide: bool
+    today: date
+
+
+def decision_page(session: Session, actor: User, roi: RegistrationOfInterest, *, now: datetime | None = None) -> DecisionPage:
+    """The staff page for one registration of interest. Reading it is a view of the
+    household's record, and audited as one."""
+    now = now or utcnow()
+    enquiry = session.scalars(access.enquiries_for(actor).where(Enquiry.household_id == roi.household_id)
+                              .order_by(Enquiry.created_at.desc(), Enquiry.id.desc())).first()
+    audit.record(session, actor, "viewed", roi, summary="Viewed registration of interest", household_id=roi.household_id,
+                 agency_id=roi.household.agency_id, now=now)
+    return DecisionPage(roi, enquiry, can_decide(actor), today_in_london(now))

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, joinedload
 from portal.clock import today_in_london, utcnow
 from portal.models import CloseReason, DueKind, Enquiry, EnquiryStatus, User
 from portal.services import access, audit, enquiries
-from portal.services.errors import DomainError
+from portal.services.csv_cells import safe_cell
+from portal.services.errors import DomainError, flush_or_conflict
 
 PAGE_SIZE = 50
 SORTS = {
@@ -75,7 +76,7 @@ def filtered(actor: User, filters: Filters, today: date) -> Select:
         query = query.where(Enquiry.assigned_to_id == actor.id)
     elif filters.assigned == "none":
         query = query.where(Enquiry.assigned_to_id.is_(None))
-    elif filters.assigned.isdigit():
+    elif filters.assigned.isdigit() and len(filters.assigned) < 19:  # an id a column can hold
         query = query.where(Enquiry.assigned_to_id == int(filters.assigned))
     if filters.overdue:
         query = query.where(Enquiry.due_on < today)
@@ -227,6 +228,7 @@ def bulk(session: Session, actor: User, ids: list[int], action: str, *, assignee
                 changed += 1
         else:
             raise DomainError("Choose what to do with the selected enquiries", "action")
+    flush_or_conflict(session)
     return changed
 
 
@@ -238,13 +240,12 @@ EXPORT_COLUMNS = [
     "Applying", "Email", "Phone", "Contact by", "Best time", "Postcode", "Area", "Heard about us", "Assigned to",
     "Due", "Due for", "Enquired before as", "Message",
 ]
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def formula_safe(value) -> str:
-    """A cell a spreadsheet shows as text: values that would start a formula get a leading '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+def _earlier(enquiry: Enquiry, visible_ids: set[int]) -> str:
+    if enquiry.duplicate_of is None:
+        return ""
+    return enquiry.duplicate_of.reference if enquiry.duplicate_of_id in visible_ids else "Another partner agency"
 
 
 def _export_query(actor: User, filters: Filters, today: date) -> Select:
@@ -260,18 +261,22 @@ def export_csv(session: Session, actor: User, filters: Filters, *, now: datetime
     total = session.scalar(select(func.count()).select_from(filtered(actor, filters, today).order_by(None).subquery()))
     audit.record(session, actor, "exported", ("Enquiry", None), summary=f"Exported {total} enquiries to CSV",
                  agency_id=actor.agency_id, changes={"filters": filters.as_args()}, now=now)
-    rows = session.scalars(_export_query(actor, filters, today)).unique()
+    rows = session.scalars(_export_query(actor, filters, today)).unique().all()
+    # An earlier enquiry held by another partner agency is named only as that, never by reference.
+    earlier_ids = {e.duplicate_of_id for e in rows if e.duplicate_of_id is not None}
+    visible_earlier = set(session.scalars(
+        access.enquiries_for(actor).with_only_columns(Enquiry.id).where(Enquiry.id.in_(earlier_ids)))) if earlier_ids else set()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     for e in rows:
-        writer.writerow([formula_safe(v) for v in (
+        writer.writerow([safe_cell(v) for v in (
             e.reference, today_in_london(e.created_at).isoformat(), e.agency.short_name, e.status.label,
             e.closed_reason.label if e.closed_reason else "", e.first_name, e.last_name, e.partner_name,
             e.applying_as.label if e.applying_as else "", e.email, e.phone or "",
             e.contact_method.label if e.contact_method else "", e.contact_time.label if e.contact_time else "",
             e.postcode or "", e.area.name if e.area else "", e.heard_from.label if e.heard_from else "",
             e.assigned_to.full_name if e.assigned_to else "", e.due_on.isoformat() if e.due_on else "",
-            e.due_kind.label if e.due_kind else "", e.duplicate_of.reference if e.duplicate_of else "", e.message or "",
+            e.due_kind.label if e.due_kind else "", _earlier(e, visible_earlier), e.message or "",
         )])
     return buffer.getvalue()

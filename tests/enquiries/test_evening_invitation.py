@@ -59,3 +59,51 @@ def test_with_no_evening_left_staff_are_told_and_nothing_is_sent(client, db):
     assert invitations(db, enquiry.email) == []
     db.refresh(enquiry)
     assert enquiry.status == EnquiryStatus.NEW
+
+
+def test_booking_after_a_closed_enquiry_starts_a_new_linked_one_in_the_area_given_now(app, db):
+    from portal.models import CloseReason, Enquiry, EnquirySource
+    from portal.services import enquiries
+
+    hub_agency(db)
+    old_agency = create_agency(db)
+    new_agency = create_agency(db, areas=["Moved to"])
+    closed = create_enquiry(db, agency=old_agency, email="sam@example.com", status=EnquiryStatus.CLOSED,
+                            closed_reason=CloseReason.NOT_READY)
+    with app.app_context():
+        enquiry = enquiries.enquiry_for_event_booking(db, first_name="Sam", last_name="Again", email="Sam@Example.com",
+                                                      area_id=new_agency.areas[0].id)
+        enquiries.on_information_evening_booked(db, enquiry)
+    assert enquiry.id != closed.id and enquiry.duplicate_of_id == closed.id
+    assert enquiry.agency_id == new_agency.id and enquiry.source == EnquirySource.EVENT_BOOKING
+    assert enquiry.status == EnquiryStatus.EVENING_BOOKED
+    from portal.services import triage
+
+    queue = triage.queue(db, create_staff(db, agency=new_agency), triage.Filters())
+    assert [row.enquiry.id for row in queue.rows] == [enquiry.id]  # in the new agency's queue, not lost
+    db.refresh(closed)
+    assert closed.status == EnquiryStatus.CLOSED
+    # Another agency's reference is not written on either timeline.
+    summaries = " ".join(a.summary for a in db.scalars(select(EnquiryActivity)))
+    assert closed.reference not in summaries and enquiry.reference not in summaries
+    assert "Same email or phone as an enquiry held by another partner agency" in summaries
+
+    # The new enquiry is open, so the next booking reuses it rather than making a third.
+    with app.app_context():
+        again = enquiries.enquiry_for_event_booking(db, first_name="Sam", last_name="Again", email="sam@example.com",
+                                                    area_id=None)
+    assert again.id == enquiry.id
+    assert len(db.scalars(select(Enquiry).where(Enquiry.email == "sam@example.com")).all()) == 2
+
+
+def test_booking_reuses_an_open_enquiry_wherever_it_is(app, db):
+    from portal.services import enquiries
+
+    hub_agency(db)
+    agency = create_agency(db)
+    elsewhere = create_agency(db, areas=["Elsewhere"])
+    open_one = create_enquiry(db, agency=agency, email="lee@example.com", status=EnquiryStatus.CONTACTED)
+    with app.app_context():
+        found = enquiries.enquiry_for_event_booking(db, first_name="Lee", last_name="Open", email="lee@example.com",
+                                                    area_id=elsewhere.areas[0].id)
+    assert found.id == open_one.id and found.agency_id == agency.id

@@ -334,11 +334,77 @@ def test_two_people_changing_one_enquiry_at_once_get_a_message_not_a_lost_update
     enquiry = create_enquiry(db, agency=agency)
     assert enquiry.version == 1  # this session's copy, about to go stale
     assert post_form(client, f"/staff/enquiries/{enquiry.id}/status", {"status": "contacted"}).status_code == 303
-    from sqlalchemy.orm.exc import StaleDataError
-
-    with app.app_context(), pytest.raises(StaleDataError) as caught:
+    with app.app_context(), pytest.raises(Conflict) as caught:
         enquiries.assign(db, colleague, enquiry, colleague)
-        enquiries.save_changes(db)
-    # What the routes show instead of a server error.
-    error = enquiries.as_domain_error(caught.value)
+    # What the routes show instead of a server error: the service raises it, like any refusal.
+    error = caught.value
     assert isinstance(error, Conflict) and "Reload the page and try again" in error.message
+
+
+def test_staff_see_nothing_of_another_agencys_enquiry_from_the_same_person(app, client, db):
+    from portal.models import ApplyingAs, ContactMethod, ContactTime
+    from portal.services import enquiries
+
+    hub = hub_agency(db)
+    agency_x = create_agency(db, short_name="Xshire", areas=["X area"])
+    agency_y = create_agency(db, short_name="Yborough", areas=["Y area"])
+
+    def enquire(area, phone):
+        answers = enquiries.EnquiryAnswers(
+            first_name="Pat", last_name="Twice", applying_as=ApplyingAs.ALONE, email="pat@example.com", phone=phone,
+            contact_method=ContactMethod.EMAIL, contact_time=ContactTime.ANY, area_id=area.id)
+        with app.app_context():
+            return enquiries.submit_enquiry(db, answers)
+
+    at_y = enquire(agency_y.areas[0], "07700900555")
+    at_y.status = EnquiryStatus.CONTACTED
+    at_x = enquire(agency_x.areas[0], None)
+    db.flush()
+    assert at_x.agency_id == agency_x.id and at_x.duplicate_of_id == at_y.id
+
+    staff_client(client, db, agency=agency_x)
+    html = client.get(f"/staff/enquiries/{at_x.id}").get_data(as_text=True)
+    assert "This person has also contacted another partner agency: ask the hub." in html
+    for leak in (at_y.reference, "Yborough", "Contacted", "07700900555", "other enquiry"):
+        assert leak not in html, leak
+    rows = list(csv.reader(io.StringIO(client.get("/staff/enquiries/export.csv").get_data(as_text=True))))
+    row = dict(zip(rows[0], rows[1]))
+    assert row["Enquired before as"] == "Another partner agency" and at_y.reference not in str(rows)
+    with app.app_context():
+        duplicates = enquiries.duplicates_of(db, create_staff(db, agency=agency_x), at_x)
+    assert duplicates.enquiries == [] and duplicates.has_enquiries_elsewhere is True
+
+    # The hub sees and links both; nothing is hidden from it, so there is nothing "elsewhere".
+    hub_client = app.test_client()
+    sign_in(hub_client, create_staff(db, agency=hub, role=StaffRole.HUB_ADMIN).email, PASSWORD)
+    html = hub_client.get(f"/staff/enquiries/{at_x.id}").get_data(as_text=True)
+    assert f'href="/staff/enquiries/{at_y.id}">{at_y.reference}</a>' in html and "Yborough" in html
+    assert "ask the hub" not in html
+
+
+def test_a_same_agency_duplicate_is_listed_with_its_link(client, db):
+    agency = create_agency(db)
+    first = create_enquiry(db, agency=agency)
+    again = create_enquiry(db, agency=agency, duplicate_of=first)
+    staff_client(client, db, agency=agency)
+    html = client.get(f"/staff/enquiries/{again.id}").get_data(as_text=True)
+    assert f'href="/staff/enquiries/{first.id}">{first.reference}</a>' in html and "1 other enquiry" in html
+    assert "ask the hub" not in html
+
+
+def test_csv_cells_strip_nul_and_defuse_every_formula_start():
+    from portal.services.csv_cells import safe_cell
+
+    for raw, cell in [("=1+1", "'=1+1"), ("+44", "'+44"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tTab", "'\tTab"),
+                      ("\rCR", "'\rCR"), ("\nLF", "'\nLF"), ("\x00=HYPERLINK(1)", "'=HYPERLINK(1)"), ("a\x00b", "ab"),
+                      ("Plain", "Plain"), (None, ""), (42, "42")]:
+        assert safe_cell(raw) == cell, raw
+
+
+def test_the_export_defuses_a_value_starting_with_a_line_feed(client, db):
+    agency = create_agency(db)
+    staff_client(client, db, agency=agency)
+    create_enquiry(db, agency=agency, first_name="\n=1+1", last_name="Linefeed")
+    rows = list(csv.reader(io.StringIO(client.get("/staff/enquiries/export.csv").get_data(as_text=True))))
+    row = dict(zip(rows[0], rows[1]))
+    assert row["First name"] == "'\n=1+1"

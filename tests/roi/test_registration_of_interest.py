@@ -327,7 +327,7 @@ def test_declining_needs_reasons_which_the_household_reads_in_the_portal(app, cl
     hub_agency(db)
     agency = create_agency(db)
     household, enquiry, registration = submitted(db, agency)
-    sign_in(client, create_staff(db, agency=agency).email, PASSWORD)
+    sign_in(client, create_staff(db, agency=agency, role=StaffRole.TEAM_MANAGER).email, PASSWORD)
     url = f"/staff/registrations/{registration.id}"
     response = post_form(client, url, {"decision": "decline", "reasons": ""})
     assert response.status_code == 422
@@ -343,7 +343,8 @@ def test_declining_needs_reasons_which_the_household_reads_in_the_portal(app, cl
     assert "Your home has no room for a child yet.<br>We would welcome you back &lt;when&gt; you move." in page
     # A second decision is refused.
     response = post_form(client, url, {"decision": "accept"}, page=url)
-    assert response.status_code in (200, 422)
+    assert response.status_code == 422
+    assert "A decision has already been made on this registration of interest" in response.get_data(as_text=True)
     db.refresh(registration)
     assert registration.status == RoiStatus.DECLINED
 
@@ -381,3 +382,83 @@ def test_names_in_emails_are_escaped(app, db):
     [started] = emails(db, second.email, "roi/started")
     assert "&lt;b&gt;Zed&lt;/b&gt; &amp; co" in started.body_html and "<b>Zed</b>" not in started.body_html
     assert "<b>Zed</b> & co has started" in started.body_text  # plain text is plain text
+
+
+def test_only_team_managers_and_hub_administrators_decide(app, client, db):
+    hub = hub_agency(db)
+    agency = create_agency(db)
+    household, enquiry, registration = submitted(db, agency)
+    url = f"/staff/registrations/{registration.id}"
+    for role in (StaffRole.RECRUITMENT_OFFICER, StaffRole.SOCIAL_WORKER):
+        other = signed_in(app, db, create_staff(db, agency=agency, role=role))
+        page = other.get(url)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and 'name="decision"' not in html
+        assert "A team manager or hub administrator decides whether to accept this registration of interest." in html
+        response = post_form(other, url, {"decision": "accept"})
+        assert response.status_code == 422
+        assert ("Only a team manager or hub administrator can accept or decline a registration of interest"
+                in response.get_data(as_text=True))
+        db.refresh(registration)
+        db.refresh(household)
+        assert registration.status == RoiStatus.SUBMITTED and household.stage == HouseholdStage.ROI_SUBMITTED
+    assert not emails(db, household.applicants[0].email, "roi/accepted")
+
+    hub_admin = signed_in(app, db, create_staff(db, agency=hub, role=StaffRole.HUB_ADMIN))
+    assert 'name="decision"' in hub_admin.get(url).get_data(as_text=True)
+    assert post_form(hub_admin, url, {"decision": "accept"}).status_code == 303
+    db.refresh(registration)
+    db.refresh(household)
+    assert registration.status == RoiStatus.ACCEPTED and household.stage == HouseholdStage.STAGE_1
+
+
+def test_the_service_refuses_a_decision_from_another_role(app, db):
+    import pytest
+
+    from portal.services import roi
+    from portal.services.errors import NotAllowed
+
+    agency = create_agency(db)
+    _household, _enquiry, registration = submitted(db, agency)
+    worker = create_staff(db, agency=agency, role=StaffRole.SOCIAL_WORKER)
+    with app.app_context(), pytest.raises(NotAllowed):
+        roi.decide(db, worker, registration, accept=True, reasons=None)
+    assert registration.status == RoiStatus.SUBMITTED
+
+
+def test_a_decision_made_meanwhile_by_someone_else_is_a_message_not_a_server_error(app, client, db):
+    import pytest
+
+    from portal.services import roi
+    from portal.services.errors import CONFLICT_MESSAGE, Conflict
+
+    hub_agency(db)
+    agency = create_agency(db)
+    household, _enquiry, registration = submitted(db, agency)
+    late = create_staff(db, agency=agency, role=StaffRole.TEAM_MANAGER)
+    assert (registration.version, household.version) == (1, 1)  # this session's copies, about to go stale
+    sign_in(client, create_staff(db, agency=agency, role=StaffRole.TEAM_MANAGER).email, PASSWORD)
+    assert post_form(client, f"/staff/registrations/{registration.id}", {"decision": "decline", "reasons": "Not now"}).status_code == 303
+    with app.app_context(), pytest.raises(Conflict) as caught:
+        roi.decide(db, late, registration, accept=False, reasons="Also no")
+    assert caught.value.message == CONFLICT_MESSAGE
+
+
+def test_emails_go_only_to_applicants_who_confirmed_their_address(app, client, db):
+    from portal.services.households import email_recipients
+
+    hub_agency(db)
+    agency = create_agency(db)
+    household = create_household(db, agency=agency, applicants=2)
+    first, invited = household.applicants
+    invited.password_hash, invited.email_verified_at = None, None  # invited, not accepted yet
+    db.flush()
+    assert email_recipients(household) == [first]
+    create_registration(db, household, complete=True)
+    sign_in(client, first.email, PASSWORD)
+    assert post_form(client, "/register-interest/check-your-answers", {}).status_code == 303
+    registration = db.scalar(select(RegistrationOfInterest).where(RegistrationOfInterest.household_id == household.id))
+    manager = signed_in(app, db, create_staff(db, agency=agency, role=StaffRole.TEAM_MANAGER))
+    assert post_form(manager, f"/staff/registrations/{registration.id}", {"decision": "decline", "reasons": "No"}).status_code == 303
+    assert emails(db, first.email, "roi/received") and emails(db, first.email, "roi/declined")
+    assert emails(db, invited.email) == []

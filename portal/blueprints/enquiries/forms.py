@@ -12,6 +12,7 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice, enum_coerce
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
+from portal.web import record_id
 from portal.blueprints.fields import email_field, strip, submit
 from portal.models import ApplyingAs, ContactMethod, ContactTime, HeardFrom, VisitMethod
 from portal.services.enquiries import normalise_postcode
@@ -174,7 +175,7 @@ class EnquiryForm(FlaskForm):
 
     @property
     def area_id(self) -> int | None:
-        return int(self.area.data) if (self.area.data or "").isdigit() else None
+        return record_id(self.area.data)
 
     @property
     def wants_hub(self) -> bool:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.blueprints.roi import bp
 from portal.blueprints.roi.forms import (
@@ -12,7 +11,7 @@ from portal.blueprints.roi.forms import (
 from portal.db import get_db
 from portal.extensions import limiter
 from portal.models import ApplyingAs
-from portal.services import access, accounts, enquiries, roi
+from portal.services import access, accounts, roi
 from portal.services.errors import DomainError
 from portal.web import applicant_required, invalid, render_form, show_domain_error
 
@@ -54,9 +53,7 @@ def invitation():
     if current_user.is_authenticated and form.validate_on_submit():
         try:
             roi.accept_invitation(db, current_user, _raw_invite())
-            db.flush()
-        except (DomainError, StaleDataError) as caught:
-            error = enquiries.as_domain_error(caught)
+        except DomainError as error:
             db.rollback()
             return render_template("roi/invitation_expired.html", message=error.message), 400
         db.commit()
@@ -90,9 +87,7 @@ def create_account():
         household = roi.register_from_invitation(
             db, raw, accounts.Applicant(form.first_name.data, form.last_name.data, form.email.data), form.password.data,
             partner=partner)
-        db.flush()
-    except (DomainError, StaleDataError) as caught:
-        error = enquiries.as_domain_error(caught)
+    except DomainError as error:
         db.rollback()
         show_domain_error(form, error)
         return invalid("roi/create_account.html", form=form, agency=enquiry.agency)
@@ -139,9 +134,7 @@ def start():
     if form.validate_on_submit():
         try:
             roi.start(db, current_user)
-            db.flush()
-        except (DomainError, StaleDataError) as caught:
-            error = enquiries.as_domain_error(caught)
+        except DomainError as error:
             db.rollback()
             flash(error.message, "info")
             return redirect(url_for("roi.overview"), 303)
@@ -163,9 +156,7 @@ def _section(template: str, form_class, save, *, data=None, next_endpoint: str =
         return render_form(template, form, registration=registration, **context)
     try:
         elsewhere = save(db, registration, form)
-        db.flush()
-    except (DomainError, StaleDataError) as caught:
-        error = enquiries.as_domain_error(caught)
+    except DomainError as error:
         db.rollback()
         show_domain_error(form, error)
         return invalid(template, form=form, registration=registration, **context)
@@ -342,9 +333,7 @@ def check_answers():
         return render_template("roi/check_answers.html", form=form, **context), (422 if form.is_submitted() else 200)
     try:
         roi.submit(db, current_user, registration)
-        db.flush()
-    except (DomainError, StaleDataError) as caught:
-        error = enquiries.as_domain_error(caught)
+    except DomainError as error:
         db.rollback()
         show_domain_error(form, error)
         return invalid("roi/check_answers.html", form=form, **context)

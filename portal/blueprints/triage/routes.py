@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.accounts.forms import EmptyForm
@@ -14,17 +13,14 @@ from portal.blueprints.triage.forms import (
 )
 from portal.clock import NonexistentLocalTime, london_to_utc, today_in_london, utcnow
 from portal.db import get_db
-from portal.models import Agency, CloseReason, Enquiry, EnquiryStatus, RegistrationOfInterest, StaffRole, User
+from portal.models import Agency, CloseReason, EnquiryStatus, RegistrationOfInterest, StaffRole, User
 from portal.services import access, audit, enquiries, roi, triage
 from portal.services.errors import DomainError
-from portal.web import show_domain_error, staff_required
+from portal.web import page_arg, record_id, show_domain_error, staff_required
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 def _staff_choices(people, empty_label: str) -> list[SelectChoice]:
@@ -42,7 +38,7 @@ def _filters(db) -> tuple[FilterForm, triage.Filters, list[User]]:
                              + [SelectChoice(str(p.id), p.full_name) for p in staff])
     form.validate()
     statuses = [EnquiryStatus(v) for v in (form.status.data or []) if v in {s.value for s in EnquiryStatus}]
-    agency_id = int(form.agency.data) if (form.agency.data or "").isdigit() else None
+    agency_id = record_id(form.agency.data)
     filters = triage.Filters(
         q=(form.q.data or "")[:100] if not form.q.errors else "", statuses=statuses, agency_id=agency_id,
         assigned=form.assigned.data or "", overdue=bool(form.overdue.data),
@@ -75,7 +71,7 @@ def bulk():
     db = get_db()
     form = BulkForm()
     form.assignee.choices = _staff_choices(db.scalars(access.staff_for(current_user)), "Choose a person")
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    ids = [i for i in map(record_id, request.form.getlist("ids")) if i is not None]
     if not form.validate_on_submit() or not ids:
         if form.is_submitted() and not ids:
             form.form_errors.append("Select at least one enquiry")
@@ -84,9 +80,7 @@ def bulk():
     try:
         changed = triage.bulk(db, current_user, ids, form.action.data, assignee=assignee,
                               reason=CloseReason(form.reason.data) if form.reason.data else None)
-        enquiries.save_changes(db)
-    except (DomainError, StaleDataError) as caught:
-        error = enquiries.as_domain_error(caught)
+    except DomainError as error:
         db.rollback()
         show_domain_error(form, error)
         return _render_queue(db, form, 422)
@@ -125,7 +119,7 @@ def _render_record(db, enquiry, status: int = 200, **overrides):
     audit.record(db, current_user, "viewed", enquiry, summary="Viewed enquiry")
     context = dict(
         enquiry=enquiry, clock=enquiries.clock_for(enquiry, today), timeline=enquiries.timeline(db, enquiry),
-        duplicates=enquiries.duplicates_of(db, enquiry), visible_agencies={a.id for a in db.scalars(access.agencies_for(current_user))},
+        duplicates=enquiries.duplicates_of(db, current_user, enquiry),
         registration=registration, **_record_forms(db, enquiry, **overrides),
     )
     db.commit()
@@ -151,9 +145,7 @@ def assign(enquiry_id: int):
     assignee = access.get_staff_member_for(db, current_user, form.assignee.data) if form.assignee.data else None
     try:
         enquiries.assign(db, current_user, enquiry, assignee)
-        enquiries.save_changes(db)
-    except (DomainError, StaleDataError) as caught:
-        error = enquiries.as_domain_error(caught)
+    except DomainError as error:
         db.rollback()
         show_domain_error(form, error)
         return _render_record(db, enquiry, 422, assign_form=form)
@@ -172,9 +164,7 @@ def add_note(enquiry_id: int):
         return _render_record(db, enquiry, 422, note_form=form)
     try:
         enquiries.add_note(db, current_user, enquiry, form.note.data)
-        enquiries.save_changes(db)
-    except (DomainError, StaleDataError) as caught:
-        error = enquiries.as_domain_error(caught)
+    except DomainError as error:
         db.rollback()
         show_domain_error(form, error)
         return _render_record(db, enquiry, 422, note_form=form)
@@ -202,9 +192,7 @@ def change_status(enquiry_id: int):
         return _form_page("triage/status.html", enquiry, form, 422 if form.is_submitted() else 200)
     try:
         enquiries.change_status(db, current_user, enquiry, form.status.data, reason=form.close_reason, note=form.note.data)
-        enquiries.save_changes(db)
-    except (DomainError, StaleDataError) as caught:
-        error = enquiries.as_domain_error(caught)
+    except DomainError as error:
         db.rollback()
         show_domain_error(form, error)
         return _form_page("triage/status.html", enquiry, form, 422)
@@ -229,9 +217,7 @@ def transfer(enquiry_id: int):
         return _form_page("triage/transfer.html", enquiry, form, 422)
     try:
         enquiries.transfer(db, current_user, enquiry, to_agency, form.reason.data)
-        enquiries.save_changes(db)
-    except (DomainError, StaleDataError) as caught:
-        error = enquiries.as_domain_error(caught)
+    except DomainError as error:
         db.rollback()
         show_domain_error(form, error)
         return _form_page("triage/transfer.html", enquiry, form, 422)
@@ -276,9 +262,7 @@ def _visit_action(enquiry_id: int, form_name: str, form, action, message: str):
         return _visit_page(db, enquiry, 422, **{form_name: form})
     try:
         action(db, enquiry)
-        enquiries.save_changes(db)
-    except (DomainError, StaleDataError) as caught:
-        error = enquiries.as_domain_error(caught)
+    except DomainError as error:
         db.rollback()
         show_domain_error(form, error)
         return _visit_page(db, enquiry, 422, **{form_name: form})
@@ -329,9 +313,7 @@ def _button_action(enquiry_id: int, action, message: str):
         return redirect(url_for("triage.show", enquiry_id=enquiry.id), 303)
     try:
         action(db, enquiry)
-        enquiries.save_changes(db)
-    except (DomainError, StaleDataError) as caught:
-        error = enquiries.as_domain_error(caught)
+    except DomainError as error:
         db.rollback()
         flash(error.message, "error")
         return redirect(url_for("triage.show", enquiry_id=enquiry.id), 303)
@@ -361,26 +343,17 @@ def invite_evening(enquiry_id: int):
 def roi_decision(roi_id: int):
     db = get_db()
     registration = access.get_registration_for(db, current_user, roi_id)
-    enquiry = db.scalars(access.enquiries_for(current_user).where(Enquiry.household_id == registration.household_id)
-                         .order_by(Enquiry.created_at.desc())).first()
     form = DecisionForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                roi.decide(db, current_user, registration, accept=form.decision.data == "accept", reasons=form.reasons.data)
-                enquiries.save_changes(db)
-            except (DomainError, StaleDataError) as caught:
-                error = enquiries.as_domain_error(caught)
-                db.rollback()
-                show_domain_error(form, error)
-            else:
-                db.commit()
-                flash("Decision recorded. We have emailed the household", "success")
-                return redirect(url_for("triage.roi", roi_id=registration.id), 303)
-        status = 422
-    audit.record(db, current_user, "viewed", registration, summary="Viewed registration of interest",
-                 household_id=registration.household_id, agency_id=registration.household.agency_id)
+    if form.validate_on_submit():
+        try:
+            roi.decide(db, current_user, registration, accept=form.decision.data == "accept", reasons=form.reasons.data)
+        except DomainError as error:
+            db.rollback()
+            show_domain_error(form, error)
+        else:
+            db.commit()
+            flash("Decision recorded. We have emailed the household", "success")
+            return redirect(url_for("triage.roi", roi_id=registration.id), 303)
+    page = roi.decision_page(db, current_user, registration)
     db.commit()
-    return render_template("triage/roi.html", registration=registration, enquiry=enquiry, form=form,
-                           today=today_in_london(utcnow())), status
+    return render_template("triage/roi.html", page=page, form=form), 422 if form.is_submitted() else 200
