@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:17:38.481966
+Create Date: 2026-11-22 15:40:34.773648
 """
 from __future__ import annotations
 
@@ -241,6 +241,7 @@ def upgrade() -> None:
     with op.batch_alter_table('closure_days', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_closure_days_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_closure_days_closed_on'), ['closed_on'], unique=False)
+        batch_op.create_index('uq_closure_days_region_closed_on', ['closed_on'], unique=True, sqlite_where=sa.text('agency_id IS NULL'), postgresql_where=sa.text('agency_id IS NULL'))
 
     op.create_table('enquiries',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -599,7 +600,6 @@ def upgrade() -> None:
     sa.Column('first_name', sa.String(length=100), nullable=True),
     sa.Column('last_name', sa.String(length=100), nullable=True),
     sa.Column('contact_email', sa.String(length=254), nullable=True),
-    sa.Column('manage_token', sa.String(length=64), nullable=True),
     sa.Column('places', sa.Integer(), nullable=False),
     sa.Column('day_number', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('confirmed', 'waiting', 'cancelled', name='bookingstatus', native_enum=False, length=30), nullable=False),
@@ -619,7 +619,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bookings')),
     sa.UniqueConstraint('event_id', 'contact_email', name=op.f('uq_bookings_event_id_contact_email')),
     sa.UniqueConstraint('household_id', 'event_id', name=op.f('uq_bookings_household_id_event_id')),
-    sa.UniqueConstraint('manage_token', name=op.f('uq_bookings_manage_token')),
     sa.UniqueConstraint('reference', name=op.f('uq_bookings_reference'))
     )
     with op.batch_alter_table('bookings', schema=None) as batch_op:
@@ -673,6 +672,18 @@ def upgrade() -> None:
     with op.batch_alter_table('booking_attendees', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_booking_attendees_booking_id'), ['booking_id'], unique=False)
 
+    op.create_table('booking_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', portal.clock.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], name=op.f('fk_booking_tokens_booking_id_bookings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_booking_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_booking_tokens_token_hash'))
+    )
+    with op.batch_alter_table('booking_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_booking_tokens_booking_id'), ['booking_id'], unique=False)
+
     op.create_table('reminder_logs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('booking_id', sa.Integer(), nullable=False),
@@ -701,6 +712,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_reminder_logs_booking_id'))
 
     op.drop_table('reminder_logs')
+    with op.batch_alter_table('booking_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_booking_tokens_booking_id'))
+
+    op.drop_table('booking_tokens')
     with op.batch_alter_table('booking_attendees', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_booking_attendees_booking_id'))
 
@@ -800,6 +815,7 @@ def downgrade() -> None:
 
     op.drop_table('enquiries')
     with op.batch_alter_table('closure_days', schema=None) as batch_op:
+        batch_op.drop_index('uq_closure_days_region_closed_on', sqlite_where=sa.text('agency_id IS NULL'), postgresql_where=sa.text('agency_id IS NULL'))
         batch_op.drop_index(batch_op.f('ix_closure_days_closed_on'))
         batch_op.drop_index(batch_op.f('ix_closure_days_agency_id'))
 

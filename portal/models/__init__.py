@@ -6,8 +6,8 @@ from portal.models.enquiries import (
     EnquiryStatus, EnquiryToken, EnquiryTokenPurpose, HeardFrom, InitialVisit, VisitMethod, VisitOutcome,
 )
 from portal.models.events import (
-    Attendance, Audience, Booking, BookingAttendee, BookingStatus, CalendarFeed, Event, EventDay, EventFormat, EventKind,
-    EventSeries, EventStatus, ReminderKind, ReminderLog,
+    Attendance, Audience, Booking, BookingAttendee, BookingStatus, BookingToken, CalendarFeed, Event, EventDay,
+    EventFormat, EventKind, EventSeries, EventStatus, ReminderKind, ReminderLog,
 )
 from portal.models.households import STAGE_LABELS, Household, HouseholdStage
 from portal.models.journey import (
@@ -39,5 +39,5 @@ __all__ += [
 ]
 __all__ += [
     "Attendance", "Audience", "Booking", "BookingAttendee", "BookingStatus", "CalendarFeed", "Event", "EventDay",
-    "EventFormat", "EventKind", "EventSeries", "EventStatus", "ReminderKind", "ReminderLog",
+    "EventFormat", "EventKind", "EventSeries", "EventStatus", "ReminderKind", "ReminderLog", "BookingToken",
 ]

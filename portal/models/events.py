@@ -238,8 +238,6 @@ class Booking(Base):
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
     contact_email: Mapped[str | None] = mapped_column(String(254))
-    # The link to manage a booking made without an account (emailed again in reminders).
-    manage_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     places: Mapped[int] = mapped_column(Integer)
     day_number: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus), index=True)
@@ -260,6 +258,7 @@ class Booking(Base):
         back_populates="booking", order_by="BookingAttendee.id", cascade="all, delete-orphan"
     )
     attendance: Mapped[list[Attendance]] = relationship(back_populates="booking", cascade="all, delete-orphan")
+    manage_tokens: Mapped[list[BookingToken]] = relationship(back_populates="booking", cascade="all, delete-orphan")
 
     @property
     def is_confirmed(self) -> bool:
@@ -276,6 +275,21 @@ class Booking(Base):
     @property
     def contact_name(self) -> str:
         return f"{self.first_name or ''} {self.last_name or ''}".strip()
+
+
+class BookingToken(Base):
+    """A link that manages a booking made without an account. Every email to the booker
+    carries a token of its own and only its SHA-256 is stored, so a copy of the database opens
+    no booking while every link already emailed keeps working."""
+
+    __tablename__ = "booking_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    booking: Mapped[Booking] = relationship(back_populates="manage_tokens")
 
 
 class BookingAttendee(Base):

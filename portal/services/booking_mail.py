@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from portal.models import Booking, BookingStatus, Event, EventDay
+from sqlalchemy.orm import Session, object_session
+
+from portal.models import Booking, BookingStatus, BookingToken, Event, EventDay
 from portal.services import calendars, mail
+from portal.services.tokens import digest, new_token
 
 
 @dataclass
@@ -22,10 +25,25 @@ def recipients(booking: Booking) -> list[Recipient]:
     return [Recipient(booking.contact_email, booking.first_name or "")]
 
 
-def manage_url(booking: Booking) -> str:
+# The emails whose text links to the booking: only these are given a token, so that no
+# usable link is made that nobody was sent.
+_WITH_MANAGE_LINK = frozenset({"booking_confirmed", "waiting_list", "already_booked", "promoted", "reminder",
+                               "event_changed"})
+
+
+def new_manage_token(session: Session, booking: Booking, *, now: datetime) -> str:
+    """A token for one email's link to manage a booking made without an account. Only its
+    digest is kept; the tokens in earlier emails stay valid."""
+    raw = new_token()
+    session.add(BookingToken(booking_id=booking.id, token_hash=digest(raw), created_at=now))
+    return raw
+
+
+def manage_url(booking: Booking, *, now: datetime, token: str | None = None) -> str:
     if booking.household_id is not None:
         return mail.external_url("events.my_bookings")
-    return mail.external_url("events.manage_link", token=booking.manage_token)
+    token = token or new_manage_token(object_session(booking), booking, now=now)
+    return mail.external_url("events.manage_link", token=token)
 
 
 def event_url(event: Event) -> str:
@@ -36,26 +54,29 @@ def _ics(event: Event) -> str:
     return calendars.event_calendar(event, url=event_url(event), include_address=True)
 
 
-def _send(booking: Booking, template: str, subject: str, *, now: datetime, ics: str | None = None, **context) -> None:
-    from sqlalchemy.orm import object_session
-
+def _send(booking: Booking, template: str, subject: str, *, now: datetime, ics: str | None = None,
+          manage_token: str | None = None, **context) -> None:
     session = object_session(booking)
     event = booking.event
+    link = manage_url(booking, now=now, token=manage_token) if template in _WITH_MANAGE_LINK else None
     for person in recipients(booking):
         mail.queue_email(
             session, person.address, f"events/{template}", subject, household_id=booking.household_id,
             ics=ics, ics_filename="event.ics" if ics else None, now=now,
-            name=person.name, event=event, booking=booking, manage_url=manage_url(booking), event_url=event_url(event),
+            name=person.name, event=event, booking=booking, manage_url=link, event_url=event_url(event),
             shows_address=booking.status == BookingStatus.CONFIRMED or not event.hides_address, **context,
         )
 
 
-def booking_made(session, booking: Booking, *, now: datetime) -> None:
+def booking_made(session, booking: Booking, *, now: datetime, manage_token: str | None = None) -> None:
+    """``manage_token``: the raw token issued with a booking made without an account."""
     event = booking.event
     if booking.status == BookingStatus.CONFIRMED:
-        _send(booking, "booking_confirmed", f"You are booked: {event.display_title}", now=now, ics=_ics(event))
+        _send(booking, "booking_confirmed", f"You are booked: {event.display_title}", now=now, ics=_ics(event),
+              manage_token=manage_token)
     else:
-        _send(booking, "waiting_list", f"You are on the waiting list: {event.display_title}", now=now)
+        _send(booking, "waiting_list", f"You are on the waiting list: {event.display_title}", now=now,
+              manage_token=manage_token)
 
 
 def already_booked(session, booking: Booking, *, now: datetime) -> None:

@@ -13,8 +13,6 @@ a one-place booking behind it takes the single place so that none goes unused.
 """
 from __future__ import annotations
 
-import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,14 +26,9 @@ from portal.models import (
 )
 from portal.services import audit, booking_mail, enquiries
 from portal.services.accounts import normalise_email
-from portal.services.errors import DomainError, NotAllowed
-from portal.services.events import eligibility, window_problem
+from portal.services.errors import Conflict, DomainError, NotAllowed
+from portal.services.events import can_cancel_online, eligibility, window_problem
 from portal.services.tokens import reference
-
-# The concurrency tests switch the guard off (and widen the race window) to show that their
-# check can fail: without the conditional UPDATE, simultaneous bookers overbook.
-GUARD_CAPACITY = True
-RACE_WINDOW = 0.0
 
 MAX_PUBLIC_PLACES = 2
 MAX_SUPPORTERS = 4
@@ -49,6 +42,9 @@ class NotEligible(DomainError):
 class BookingResult:
     booking: Booking
     created: bool  # False: this household (or address) already had this booking
+    # A booking made without an account: the raw token of the link emailed with it (only its
+    # digest is stored).
+    manage_token: str | None = None
 
     @property
     def confirmed(self) -> bool:
@@ -57,31 +53,17 @@ class BookingResult:
 
 # Places -------------------------------------------------------------------------------------------
 
-def _committed_booked(session: Session, event: Event) -> int:
-    """The naive check the guard replaces: the count as last committed, read apart from the
-    write that follows."""
-    bind = session.get_bind()
-    with bind.engine.connect() as conn:
-        return conn.scalar(select(Event.booked).where(Event.id == event.id))
-
-
-def _claim_places(session: Session, event: Event, places: int, *, looked_up: int | None = None) -> bool:
-    if GUARD_CAPACITY:
-        result = session.execute(
-            update(Event)
-            .where(Event.id == event.id, Event.status == EventStatus.SCHEDULED, Event.booked + places <= Event.capacity)
-            .values(booked=Event.booked + places, revision=Event.revision + 1)
-            .execution_options(synchronize_session=False)
-        )
-        claimed = result.rowcount == 1
-    else:
-        claimed = looked_up is not None and looked_up + places <= event.capacity
-        if claimed:
-            session.execute(update(Event).where(Event.id == event.id)
-                            .values(booked=Event.booked + places, revision=Event.revision + 1)
-                            .execution_options(synchronize_session=False))
+def _claim_places(session: Session, event: Event, places: int) -> bool:
+    """Take ``places`` if they are free at the moment of writing: the condition is part of the
+    UPDATE, so no count read earlier (by this request or another) can be out of date."""
+    result = session.execute(
+        update(Event)
+        .where(Event.id == event.id, Event.status == EventStatus.SCHEDULED, Event.booked + places <= Event.capacity)
+        .values(booked=Event.booked + places, revision=Event.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
     session.expire(event, ["booked", "revision"])
-    return claimed
+    return result.rowcount == 1
 
 
 def _release_places(session: Session, event: Event, places: int) -> None:
@@ -138,9 +120,9 @@ def _reserve_row(session: Session, event: Event, *, key, now: datetime, values: 
     return booking, True
 
 
-def _settle(session: Session, event: Event, booking: Booking, *, now: datetime, looked_up: int | None) -> None:
+def _settle(session: Session, event: Event, booking: Booking, *, now: datetime) -> None:
     """Take the places, or put the whole booking on the waiting list."""
-    if _claim_places(session, event, booking.places, looked_up=looked_up):
+    if _claim_places(session, event, booking.places):
         booking.status = BookingStatus.CONFIRMED
         booking.confirmed_at = now
         booking.queued_at = None
@@ -151,14 +133,6 @@ def _settle(session: Session, event: Event, booking: Booking, *, now: datetime, 
     session.flush()
 
 
-def _naive_look(session: Session, event: Event) -> int | None:
-    if GUARD_CAPACITY:
-        return None
-    looked_up = _committed_booked(session, event)
-    time.sleep(RACE_WINDOW)
-    return looked_up
-
-
 def book_for_household(
     session: Session, actor: User, event: Event, household: Household, *,
     applicant_ids: list[int], supporters: list[str] | None = None, now: datetime | None = None,
@@ -167,7 +141,6 @@ def book_for_household(
     """Book places for some or all of the household's applicants (and, where the course
     allows it, named members of their support network)."""
     now = now or utcnow()
-    looked_up = _naive_look(session, event)
     # A catch-up place was earned on an earlier run: only the booking window applies.
     problem = window_problem(event, now) if skip_audience else eligibility(event, actor, household, now=now).reason or None
     if problem:
@@ -194,7 +167,7 @@ def book_for_household(
         booking.attendees.append(BookingAttendee(user_id=applicant.id, name=applicant.full_name))
     for name in names:
         booking.attendees.append(BookingAttendee(name=name[:200], is_supporter=True))
-    _settle(session, event, booking, now=now, looked_up=looked_up)
+    _settle(session, event, booking, now=now)
     audit.record(session, actor, "booked", booking, household_id=household.id, agency_id=event.agency_id, now=now,
                  summary=f"{'Booked' if booking.is_confirmed else 'Joined the waiting list for'} {event.title[:200]} "
                          f"({places} place{'s' if places != 1 else ''})")
@@ -209,7 +182,6 @@ def book_without_account(
     """A booking for an event open to the public, by someone with no account. For an
     information evening it creates (or finds) the person's enquiry with the right agency."""
     now = now or utcnow()
-    looked_up = _naive_look(session, event)
     allowed = eligibility(event, None, None, now=now)
     if not allowed.can_book:
         raise NotEligible(allowed.reason)
@@ -220,8 +192,7 @@ def book_without_account(
     address = normalise_email(email)
     booking, created = _reserve_row(
         session, event, key=Booking.contact_email == address, now=now,
-        values=dict(first_name=first_name.strip(), last_name=last_name.strip(), contact_email=address, places=places,
-                    manage_token=secrets.token_urlsafe(32)),
+        values=dict(first_name=first_name.strip(), last_name=last_name.strip(), contact_email=address, places=places),
     )
     if not created:
         booking_mail.already_booked(session, booking, now=now)
@@ -231,11 +202,12 @@ def book_without_account(
             session, first_name=first_name, last_name=last_name, email=email, area_id=area_id, actor=None, now=now)
         booking.enquiry_id = enquiry.id
         enquiries.on_information_evening_booked(session, enquiry, now=now)
-    _settle(session, event, booking, now=now, looked_up=looked_up)
+    _settle(session, event, booking, now=now)
     audit.record(session, None, "booked", booking, agency_id=event.agency_id, now=now,
                  summary=f"Booked without an account: {event.title[:200]} ({places} place{'s' if places != 1 else ''})")
-    booking_mail.booking_made(session, booking, now=now)
-    return BookingResult(booking, True)
+    token = booking_mail.new_manage_token(session, booking, now=now)
+    booking_mail.booking_made(session, booking, now=now, manage_token=token)
+    return BookingResult(booking, True, manage_token=token)
 
 
 # The waiting list -------------------------------------------------------------------------------
@@ -292,14 +264,9 @@ def promote_waiting(session: Session, event: Event, *, now: datetime | None = No
 
 # Cancelling ---------------------------------------------------------------------------------------
 
-def can_cancel_online(booking: Booking, now: datetime) -> bool:
-    """Households cancel online until the deadline; a waiting-list place can always be given up."""
-    if not booking.is_active or booking.event.is_cancelled or booking.event.starts_at <= now:
-        return False
-    return booking.is_waiting or now < booking.event.cancellation_deadline_at
-
-
 def _cancel(session: Session, actor: User | None, booking: Booking, *, note: str, now: datetime) -> list[Booking]:
+    """Cancel the booking as last read, or raise: the loser of a double click (or of a race
+    with a promotion) changes nothing and so has nothing to tell anyone."""
     event = booking.event
     previous = booking.status
     # Only one request may cancel a booking: a double click releases its places once.
@@ -310,7 +277,9 @@ def _cancel(session: Session, actor: User | None, booking: Booking, *, note: str
     ).rowcount
     session.refresh(booking)
     if done != 1:
-        return []
+        if not booking.is_active:
+            raise NotAllowed("This booking is already cancelled.")
+        raise Conflict("This booking changed while you were looking at it. Check it and try again.")
     audit.record(session, actor, "cancelled", booking, household_id=booking.household_id, agency_id=event.agency_id,
                  now=now, summary=f"{note}: {event.title[:200]}")
     if previous != BookingStatus.CONFIRMED:
@@ -344,16 +313,23 @@ def cancel_by_staff(session: Session, actor: User, booking: Booking, *, now: dat
     return promoted
 
 
-def request_cancellation(session: Session, actor: User | None, booking: Booking, *, now: datetime | None = None) -> None:
-    """After the deadline: ask the organising agency to cancel (they may still free the place)."""
+def request_cancellation(session: Session, actor: User | None, booking: Booking, *, now: datetime | None = None) -> bool:
+    """After the deadline: ask the organising agency to cancel (they may still free the place).
+    Returns False when it had already been asked: the agency hears once however often it is pressed."""
     now = now or utcnow()
     if not booking.is_active:
         raise NotAllowed("This booking is already cancelled.")
-    if booking.cancellation_requested_at is not None:
-        return
-    booking.cancellation_requested_at = now
-    booking.updated_at = now
+    done = session.execute(
+        update(Booking).where(Booking.id == booking.id, Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITING]),
+                              Booking.cancellation_requested_at.is_(None))
+        .values(cancellation_requested_at=now, updated_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(booking)
+    if done != 1:
+        if not booking.is_active:
+            raise NotAllowed("This booking is already cancelled.")
+        return False
     audit.record(session, actor, "cancellation_requested", booking, household_id=booking.household_id,
                  agency_id=booking.event.agency_id, now=now, summary=f"Asked to cancel: {booking.event.title[:200]}")
     booking_mail.cancellation_requested(session, booking, now=now)
-
+    return True

@@ -22,10 +22,12 @@ from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from portal.clock import UTC, to_london, utcnow
-from portal.models import Booking, BookingStatus, CalendarFeed, Event, EventKind, EventStatus, Household
+from portal.models import Booking, BookingStatus, CalendarFeed, Event, EventKind, EventStatus, Household, User
+from portal.services import audit
 
 PRODID = "-//Adopter portal//Events//EN"
 # How long feeds keep past events, so that a subscriber's calendar does not lose them at once.
@@ -220,21 +222,44 @@ def support_groups_query(agency_id: int):
 
 # A household's private feed -----------------------------------------------------------------------
 
-def feed_for(session: Session, household: Household, *, now: datetime | None = None) -> CalendarFeed:
-    """The household's feed, made on first use."""
-    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.household_id == household.id))
-    if feed is None:
-        feed = CalendarFeed(household_id=household.id, token=secrets.token_urlsafe(32), created_at=now or utcnow())
-        session.add(feed)
-        session.flush()
+def feed_of(session: Session, household: Household) -> CalendarFeed | None:
+    """The household's feed, if it has asked for one."""
+    return session.scalar(select(CalendarFeed).where(CalendarFeed.household_id == household.id))
+
+
+def create_feed(session: Session, actor: User, household: Household, *, now: datetime | None = None) -> CalendarFeed:
+    """The household's feed, made if it has none. Two requests at once (two tabs) make one:
+    the unique household key refuses the second, which then reads the first's."""
+    now = now or utcnow()
+    feed = feed_of(session, household)
+    if feed is not None:
+        return feed
+    feed = CalendarFeed(household_id=household.id, token=secrets.token_urlsafe(32), created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(feed)
+            session.flush()
+    except IntegrityError:
+        existing = feed_of(session, household)
+        if existing is None:
+            raise
+        return existing
+    audit.record(session, actor, "feed_created", feed, household_id=household.id, now=now,
+                 summary="Made a private calendar address for the household's bookings")
     return feed
 
 
-def reset_feed(session: Session, household: Household, *, now: datetime | None = None) -> CalendarFeed:
+def reset_feed(session: Session, actor: User, household: Household, *, now: datetime | None = None) -> CalendarFeed:
     """A new address for the household's feed: the old one stops working at once."""
-    feed = feed_for(session, household, now=now)
+    now = now or utcnow()
+    feed = feed_of(session, household)
+    if feed is None:
+        return create_feed(session, actor, household, now=now)
     feed.token = secrets.token_urlsafe(32)
-    feed.created_at = now or utcnow()
+    feed.created_at = now
+    session.flush()
+    audit.record(session, actor, "feed_reset", feed, household_id=household.id, now=now,
+                 summary="Made a new private calendar address: the old one no longer works")
     return feed
 
 

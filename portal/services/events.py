@@ -7,16 +7,21 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from portal.clock import london_to_utc, to_london, today_in_london
 from portal.models import (
-    Agency, Audience, Booking, BookingStatus, Event, EventFormat, EventKind, EventStatus, Household, HouseholdStage, User,
+    Agency, Audience, Booking, BookingStatus, CalendarFeed, Event, EventFormat, EventKind, EventStatus, Household,
+    HouseholdStage, User,
 )
-from portal.services import journey
+from portal.services import calendars, journey
 from portal.services.training import PREPARE_TO_ADOPT
+
+if TYPE_CHECKING:
+    from portal.services import attendance
 
 
 @dataclass(frozen=True)
@@ -294,15 +299,26 @@ def booking_of(session: Session, event: Event, household: Household | None) -> B
     return session.scalar(select(Booking).where(Booking.event_id == event.id, Booking.household_id == household.id))
 
 
+def waiting_positions(session: Session, bookings: list[Booking]) -> dict[int, int]:
+    """Each waiting booking's place in its event's queue (1 for the front), in one query
+    however many bookings are asked about."""
+    ids = [b.id for b in bookings if b.status == BookingStatus.WAITING]
+    if not ids:
+        return {}
+    mine, queue = aliased(Booking), aliased(Booking)
+    ahead_or_self = (queue.id == mine.id) | (queue.queued_at < mine.queued_at) | and_(
+        queue.queued_at == mine.queued_at, queue.id < mine.id)
+    return dict(session.execute(
+        select(mine.id, func.count(queue.id))
+        .join(queue, and_(queue.event_id == mine.event_id, queue.status == BookingStatus.WAITING, ahead_or_self))
+        .where(mine.id.in_(ids), mine.status == BookingStatus.WAITING)
+        .group_by(mine.id)
+    ).all())
+
+
 def waiting_position(session: Session, booking: Booking) -> int | None:
     """1 for the front of the waiting list."""
-    if booking.status != BookingStatus.WAITING:
-        return None
-    ahead = session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.event_id == booking.event_id, Booking.status == BookingStatus.WAITING,
-        (Booking.queued_at < booking.queued_at) | and_(Booking.queued_at == booking.queued_at, Booking.id < booking.id),
-    ))
-    return ahead + 1
+    return waiting_positions(session, [booking]).get(booking.id)
 
 
 def shows_address_to(event: Event, actor: User | None, booking: Booking | None) -> bool:
@@ -363,10 +379,47 @@ def upcoming_for_household(session: Session, household: Household, *, now: datet
 
 
 def bookings_for_household(session: Session, household: Household) -> list[Booking]:
-    """Every booking the household has made, soonest event first, events loaded."""
+    """Every booking the household has made, soonest event first, events and attendees loaded."""
     return list(session.scalars(
         select(Booking).join(Event, Booking.event_id == Event.id)
-        .options(joinedload(Booking.event).joinedload(Event.agency))
+        .options(joinedload(Booking.event).joinedload(Event.agency), selectinload(Booking.attendees))
         .where(Booking.household_id == household.id)
         .order_by(Event.starts_at, Booking.id)
     ).unique())
+
+
+# A household's bookings ---------------------------------------------------------------------------
+
+def can_cancel_online(booking: Booking, now: datetime) -> bool:
+    """Households cancel online until the deadline; a waiting-list place can always be given up."""
+    if not booking.is_active or booking.event.is_cancelled or booking.event.starts_at <= now:
+        return False
+    return booking.is_waiting or now < booking.event.cancellation_deadline_at
+
+
+@dataclass
+class MyBookings:
+    """A household's bookings page, ready to show."""
+
+    upcoming: list[Booking]  # booked or waiting, soonest first
+    past: list[Booking]  # attended or not: the confirmed bookings of events that have ended
+    positions: dict[int, int]  # waiting booking id -> place in its queue
+    cancellable: set[int]  # ids of the bookings the household may cancel online now
+    feed: CalendarFeed | None  # the private calendar, once the household has asked for one
+    catch_ups: list[attendance.CatchUp]  # missed course days that can be made up
+
+
+def my_bookings(session: Session, household: Household, *, now: datetime) -> MyBookings:
+    # attendance books catch-up places through bookings, which reads this module.
+    from portal.services import attendance
+
+    everything = bookings_for_household(session, household)
+    upcoming = [b for b in everything if b.is_active and b.event.ends_at > now]
+    return MyBookings(
+        upcoming=upcoming,
+        past=[b for b in everything if b.is_confirmed and b.event.ends_at <= now],
+        positions=waiting_positions(session, upcoming),
+        cancellable={b.id for b in upcoming if can_cancel_online(b, now)},
+        feed=calendars.feed_of(session, household),
+        catch_ups=attendance.catch_ups_for(session, household, now=now),
+    )

@@ -52,7 +52,7 @@ def manage_link(live) -> str:
         result = bookings.book_without_account(
             session, event, first_name="Alex", last_name="Check", email=f"axe-{uuid.uuid4().hex[:8]}@example.com",
             area_id=None, places=1)
-        return result.booking.manage_token
+        return result.manage_token
     return f"/bookings/manage/{live.run(work)}"
 
 

@@ -1,6 +1,8 @@
 """Helpers for the events tests."""
 from __future__ import annotations
 
+import re
+
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -22,3 +24,8 @@ def parse_calendar(text: str) -> Calendar:
 
 def vevents(text: str) -> list:
     return [c for c in parse_calendar(text).walk() if c.name == "VEVENT"]
+
+
+def manage_token_in(message: OutboxMessage) -> str:
+    """The raw token of the manage link in an email (the database holds only its digest)."""
+    return re.search(r"/bookings/manage/([A-Za-z0-9_-]+)", message.body_text).group(1)

@@ -127,6 +127,7 @@ def test_feeds_hold_no_names_or_emails_and_hide_stay_and_play_addresses(client, 
         assert applicant.email not in text and applicant.last_name not in text, url
         assert "Eastbridge" in text
     sign_in(client, applicant.email, PASSWORD)
+    post_form(client, "/events/bookings/calendar", {}, page="/events/bookings")
     page = client.get("/events/bookings").get_data(as_text=True)
     feed_url = page.split('id="feed-address" type="text" value="')[1].split('"')[0]
     assert feed_url.startswith("https://") or feed_url.startswith("http://")
@@ -144,8 +145,8 @@ def test_private_feed_token_is_long_random_and_resettable(client, db, app):
         bookings.book_for_household(db, household.applicants[0], event, household,
                                     applicant_ids=[household.applicants[0].id])
     sign_in(client, household.applicants[0].email, PASSWORD)
-    client.get("/events/bookings")
-    feed = calendars.feed_for(db, household)
+    post_form(client, "/events/bookings/calendar", {}, page="/events/bookings")
+    feed = calendars.feed_of(db, household)
     old = feed.token
     assert len(old) >= 43  # 32 random bytes
     assert client.get(f"/calendars/{old}.ics").status_code == 200
@@ -158,6 +159,58 @@ def test_private_feed_token_is_long_random_and_resettable(client, db, app):
     private = client.get(f"/calendars/{feed.token}.ics")
     assert private.status_code == 200 and private.headers["Cache-Control"] == "private, no-cache"
     assert client.get(f"/calendars/{feed.token}.ics", headers={"If-None-Match": private.headers["ETag"]}).status_code == 304
+
+
+def test_my_bookings_makes_no_calendar_address_until_asked(client, db):
+    """Looking at the page changes nothing; the address is made by a button, once, and audited
+    like its reset."""
+    from sqlalchemy import func
+
+    from portal.models import AuditEvent, CalendarFeed
+
+    household = create_household(db)
+    sign_in(client, household.applicants[0].email, PASSWORD)
+    for _ in range(2):
+        page = client.get("/events/bookings").get_data(as_text=True)
+        assert "Create a private calendar address" in page and 'id="feed-address"' not in page
+        assert 'type="text/calendar"' not in page
+    assert calendars.feed_of(db, household) is None
+    for _ in range(2):  # two tabs: one address
+        response = post_form(client, "/events/bookings/calendar", {}, page="/events/bookings")
+        assert response.status_code == 303
+    assert db.scalar(select(func.count()).select_from(CalendarFeed).where(CalendarFeed.household_id == household.id)) == 1
+    feed = calendars.feed_of(db, household)
+    page = client.get("/events/bookings").get_data(as_text=True)
+    assert f"/calendars/{feed.token}.ics" in page and "Create a private calendar address" not in page
+    post_form(client, "/events/bookings/calendar/reset", {}, page="/events/bookings")
+    actions = db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "CalendarFeed",
+                                                         AuditEvent.household_id == household.id)
+                         .order_by(AuditEvent.id)).all()
+    assert actions == ["feed_created", "feed_reset"]
+    summaries = " ".join(db.scalars(select(AuditEvent.summary).where(AuditEvent.object_type == "CalendarFeed")))
+    assert feed.token not in summaries
+
+
+def test_a_feed_made_at_once_by_another_request_is_reused(db, monkeypatch):
+    """The unique household key refuses a second feed; the loser reads the winner's."""
+    from portal.models import CalendarFeed
+
+    household = create_household(db)
+    applicant = household.applicants[0]
+    first = calendars.create_feed(db, applicant, household)
+    original = calendars.feed_of
+    looks = []
+
+    def first_look_misses(session, h):
+        # The other request's row was not there yet when this one looked.
+        looks.append(h.id)
+        return None if len(looks) == 1 else original(session, h)
+
+    monkeypatch.setattr(calendars, "feed_of", first_look_misses)
+    second = calendars.create_feed(db, applicant, household)
+    assert len(looks) == 2
+    assert second.id == first.id and second.token == first.token
+    assert db.scalar(select(CalendarFeed.id).where(CalendarFeed.household_id == household.id)) == first.id
 
 
 def test_feed_generation_is_fast_enough_for_five_hundred_events(db):

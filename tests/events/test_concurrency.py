@@ -1,7 +1,7 @@
 """Never overbooked, proved the way pretix proves it: many real, simultaneous bookings for the
 last places on a database of their own (SQLite here, PostgreSQL in CI), exact counts after,
-and a control run with the guard switched off that must overbook, showing that the check
-can fail.
+and a control run with the guard replaced by a plain check-then-write that must overbook,
+showing that the check can fail.
 
 Each thread books as a request does: its reads are done and committed, then it books inside
 ``write_lock()`` (what every POST request runs in) and commits.
@@ -12,7 +12,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.clock import utcnow
 from portal.db import write_lock
@@ -37,8 +37,10 @@ def _setup(app, *, households: int, capacity: int, applicants: int = 1):
             return event.id, [h.id for h in homes]
 
 
-def _run(app, event_id: int, household_ids: list[int]) -> tuple[list, list[str]]:
-    """Everyone presses Book at the same moment. Returns (statuses, errors)."""
+def _run(app, event_id: int, household_ids: list[int], seen: dict | None = None) -> tuple[list, list[str]]:
+    """Everyone presses Book at the same moment: each reads the event (as its page did), and
+    only when all have read does anyone write. Returns (statuses, errors); ``seen`` collects
+    the places each booker saw taken, by thread."""
     barrier = threading.Barrier(len(household_ids))
     statuses, errors = [], []
 
@@ -50,6 +52,8 @@ def _run(app, event_id: int, household_ids: list[int]) -> tuple[list, list[str]]
                 household = session.get(Household, household_id)
                 user = household.applicants[0]
                 _ = event.agency, household.agency
+                if seen is not None:
+                    seen[threading.get_ident()] = event.booked
                 session.commit()
                 barrier.wait(timeout=30)
                 with write_lock():
@@ -107,14 +111,30 @@ def test_twenty_bookers_for_five_places_never_overbook(committed_app):
 
 
 def test_the_control_without_the_guard_overbooks(committed_app, monkeypatch):
-    """With the conditional UPDATE replaced by a check-then-write and a widened race window,
-    the same run overbooks: the test above is able to fail."""
+    """With the conditional UPDATE replaced by a check-then-write (the count checked is the one
+    each booker read before the barrier; the write has no condition), the same run overbooks:
+    the test above is able to fail. The check sits before the barrier rather than inside the
+    claim because SQLite runs one writing transaction at a time: a barrier inside it would
+    wait for threads that cannot get in."""
     app = committed_app
-    monkeypatch.setattr(bookings, "GUARD_CAPACITY", False)
-    monkeypatch.setattr(bookings, "RACE_WINDOW", 0.3)
+    seen: dict[int, int] = {}
+    claims = []
+
+    def check_then_write(session, event, places):
+        looked = seen[threading.get_ident()]
+        claims.append(looked)
+        if looked + places > event.capacity:
+            return False
+        session.execute(update(Event).where(Event.id == event.id)
+                        .values(booked=Event.booked + places, revision=Event.revision + 1)
+                        .execution_options(synchronize_session=False))
+        session.expire(event, ["booked", "revision"])
+        return True
+
+    monkeypatch.setattr(bookings, "_claim_places", check_then_write)
     event_id, households = _setup(app, households=BOOKERS, capacity=PLACES)
-    statuses, errors = _run(app, event_id, households)
-    assert errors == []
+    statuses, errors = _run(app, event_id, households, seen=seen)
+    assert errors == [] and len(claims) == BOOKERS
     confirmed, _waiting, booked, confirmed_places = _counts(app, event_id)
     assert confirmed > PLACES and booked > PLACES and confirmed_places > PLACES
 
@@ -204,6 +224,66 @@ def test_a_double_click_makes_one_booking(committed_app):
     assert codes == [303, 303]
     confirmed, waiting, booked, _ = _counts(app, event_id)
     assert (confirmed, waiting, booked) == (1, 0, 2)
+
+
+def _press_twice_at_once(app, email: str, page: str, url: str) -> list[int]:
+    """Two POSTs from one signed-in browser (two tabs, or a double click) at the same moment."""
+    from tests.factories import PASSWORD
+
+    first = app.test_client()
+    sign_in(first, email, PASSWORD)
+    token = csrf_from(first.get(page).get_data(as_text=True))
+    cookie = first.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    second = app.test_client()
+    second.set_cookie(cookie.key, cookie.value)
+    barrier = threading.Barrier(2)
+    codes = []
+
+    def press(client):
+        barrier.wait(timeout=30)
+        codes.append(client.post(url, data={"csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=press, args=(c,)) for c in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return codes
+
+
+def test_a_double_click_on_cancel_cancels_and_tells_once(committed_app):
+    from portal.models import AuditEvent, OutboxMessage
+
+    app = committed_app
+    event_id, households = _setup(app, households=1, capacity=10)
+    with app.app_context(), app.extensions["db"].session() as session:
+        household = session.get(Household, households[0])
+        email = household.applicants[0].email
+        with write_lock():
+            booking_id = bookings.book_for_household(session, household.applicants[0], session.get(Event, event_id),
+                                                     household, applicant_ids=[household.applicants[0].id]).booking.id
+            session.commit()
+    url = f"/events/{event_id}/bookings/{booking_id}/cancel"
+    assert _press_twice_at_once(app, email, url, url) == [303, 303]
+    with app.app_context(), app.extensions["db"].session() as session:
+        assert session.get(Booking, booking_id).status == BookingStatus.CANCELLED
+        assert session.scalar(select(Event.booked).where(Event.id == event_id)) == 0
+        assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.template == "events/booking_cancelled")) == 1
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "cancelled", AuditEvent.object_id == booking_id)) == 1
+
+
+def test_two_tabs_making_the_calendar_address_make_one(committed_app):
+    from portal.models import CalendarFeed
+
+    app = committed_app
+    _event_id, households = _setup(app, households=1, capacity=1)
+    with app.app_context(), app.extensions["db"].session() as session:
+        email = session.get(Household, households[0]).applicants[0].email
+    assert _press_twice_at_once(app, email, "/events/bookings", "/events/bookings/calendar") == [303, 303]
+    with app.app_context(), app.extensions["db"].session() as session:
+        assert session.scalar(select(func.count()).select_from(CalendarFeed)) == 1
 
 
 def test_reminders_run_twice_at_once_send_once(committed_app):

@@ -181,11 +181,104 @@ def test_cancel_before_the_deadline_frees_the_place(client, db):
     db.refresh(booking)
     db.refresh(event)
     assert booking.status == BookingStatus.CANCELLED and event.booked == 0
+    assert len(outbox(db, household.applicants[0].email, "events/booking_cancelled")) == 1
+    page = client.get("/events/bookings").get_data(as_text=True)
+    assert "This booking is already cancelled." in page and "is cancelled" not in page  # no second success
     # and the household may book again
     assert _book(client, event, household.applicants).status_code == 303
     db.refresh(booking)
     db.refresh(event)
     assert booking.status == BookingStatus.CONFIRMED and event.booked == 1
+
+
+def _audit_actions(db, booking, action):
+    from portal.models import AuditEvent
+
+    return db.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.object_type == "Booking", AuditEvent.object_id == booking.id, AuditEvent.action == action))
+
+
+def test_a_cancel_that_lost_the_race_changes_and_sends_nothing(db, app):
+    """Two presses of Cancel that both read the booking before either wrote: the second finds
+    it cancelled at the moment of writing, and nobody hears twice."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from portal.services.errors import NotAllowed
+
+    household = create_household(db)
+    event = create_event(db, capacity=5)
+    applicant = household.applicants[0]
+    with app.app_context():
+        booking = bookings.book_for_household(db, applicant, event, household, applicant_ids=[applicant.id]).booking
+        bookings.cancel_booking(db, applicant, booking)
+        set_committed_value(booking, "status", BookingStatus.CONFIRMED)  # as the other request read it
+        with pytest.raises(NotAllowed, match="already cancelled"):
+            bookings.cancel_booking(db, applicant, booking)
+    db.refresh(booking)
+    db.refresh(event)
+    assert booking.status == BookingStatus.CANCELLED and event.booked == 0
+    assert len(outbox(db, applicant.email, "events/booking_cancelled")) == 1
+    assert _audit_actions(db, booking, "cancelled") == 1
+
+
+def test_asking_twice_to_cancel_asks_once(client, db, app):
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    household = create_household(db)
+    event = create_event(db, capacity=5, starts_at=utcnow() + timedelta(days=10))
+    applicant = household.applicants[0]
+    with app.app_context():
+        booking = bookings.book_for_household(db, applicant, event, household, applicant_ids=[applicant.id]).booking
+        assert bookings.request_cancellation(db, applicant, booking) is True
+        set_committed_value(booking, "cancellation_requested_at", None)  # as a simultaneous request read it
+        assert bookings.request_cancellation(db, applicant, booking) is False
+    assert len(outbox(db, event.agency.email, "events/cancellation_request")) == 1
+    assert _audit_actions(db, booking, "cancellation_requested") == 1
+    _sign_in(client, household)
+    url = f"/events/{event.id}/bookings/{booking.id}/request-cancellation"
+    response = post_form(client, url, {}, page="/events/bookings")
+    assert response.status_code == 303
+    assert "You have already asked" in client.get("/events/bookings").get_data(as_text=True)
+    assert len(outbox(db, event.agency.email, "events/cancellation_request")) == 1
+
+
+def _statements(app, client, url) -> int:
+    from sqlalchemy import event as sa_event
+
+    engine = app.extensions["db"].engine
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            seen.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_my_bookings_costs_the_same_queries_however_many_waiting_places(client, db, app):
+    household = create_household(db)
+    booked, in_front = create_household(db), create_household(db)
+
+    def wait_on_one_more(title):
+        event = create_event(db, title=title, capacity=1)
+        with app.app_context():
+            for home in (booked, in_front, household):  # the place, the front of the queue, then this household
+                bookings.book_for_household(db, home.applicants[0], event, home, applicant_ids=[home.applicants[0].id])
+
+    wait_on_one_more("First full course")
+    _sign_in(client, household)
+    few = _statements(app, client, "/events/bookings")
+    wait_on_one_more("Second full course")
+    wait_on_one_more("Third full course")
+    many = _statements(app, client, "/events/bookings")
+    assert few == many, (few, many)
+    page = client.get("/events/bookings").get_data(as_text=True)
+    assert page.count("Waiting list: number 2") == 3
 
 
 def test_other_households_bookings_are_404(client, db, app):

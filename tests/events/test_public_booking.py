@@ -4,8 +4,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.clock import utcnow
-from portal.models import Booking, BookingStatus, Enquiry, EnquirySource, EnquiryStatus
-from tests.events.helpers import outbox, vevents
+from portal.models import Booking, BookingStatus, BookingToken, Enquiry, EnquirySource, EnquiryStatus
+from portal.services.tokens import digest
+from tests.events.helpers import manage_token_in, outbox, vevents
 from tests.factories import create_agency, create_event, hub_agency
 from tests.support import csrf_from, post_form
 
@@ -33,7 +34,9 @@ def test_booking_creates_an_enquiry_and_emails_a_calendar_file(client, db):
     assert event.booked == 2
     [message] = outbox(db, "priya@example.com")
     assert message.subject == "You are booked: Information evening"
-    assert f"https://portal.example.org/bookings/manage/{booking.manage_token}" in message.body_text
+    token = manage_token_in(message)
+    assert f"https://portal.example.org/bookings/manage/{token}" in message.body_text
+    assert [t.token_hash for t in booking.manage_tokens] == [digest(token)]
     [vevent] = vevents(message.ics)
     assert str(vevent["SUMMARY"]) == "Information evening"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -127,8 +130,10 @@ def test_manage_link_cancels_only_by_post(client, db):
     post_form(client, f"/events/{event.id}/book", dict(GOOD, places="1"))
     post_form(client, f"/events/{event.id}/book", dict(GOOD, email="next@example.com", places="1"))
     booking = db.scalar(select(Booking).where(Booking.contact_email == "priya@example.com"))
-    landing = client.get(f"/bookings/manage/{booking.manage_token}")
-    assert landing.status_code == 303 and booking.manage_token not in landing.headers["Location"]
+    [message] = outbox(db, "priya@example.com")
+    token = manage_token_in(message)
+    landing = client.get(f"/bookings/manage/{token}")
+    assert landing.status_code == 303 and token not in landing.headers["Location"]
     page = client.get("/bookings/manage").get_data(as_text=True)
     assert "Your booking for" in page and booking.reference in page
     assert client.get("/bookings/manage/cancel").status_code == 200  # a page with a button, not the change
@@ -143,6 +148,45 @@ def test_manage_link_cancels_only_by_post(client, db):
     assert outbox(db, "next@example.com", "events/promoted")
     db.refresh(event)
     assert event.booked == 1
+
+
+def test_the_manage_token_is_stored_only_as_its_digest(client, db):
+    event = create_event(db, capacity=10)
+    post_form(client, f"/events/{event.id}/book", GOOD)
+    token = manage_token_in(outbox(db, "priya@example.com")[0])
+    booking = db.scalar(select(Booking).where(Booking.event_id == event.id))
+    for table in (Booking.__table__, BookingToken.__table__):
+        for row in db.execute(select(table)).all():
+            assert not any(token in str(value) for value in row), table.name
+    assert db.scalar(select(BookingToken.booking_id).where(BookingToken.token_hash == digest(token))) == booking.id
+    assert client.get(f"/bookings/manage/{digest(token)}").status_code == 303
+    assert client.get("/bookings/manage").status_code == 404  # the stored digest is not a key
+    client.get(f"/bookings/manage/{token}")
+    assert booking.reference in client.get("/bookings/manage").get_data(as_text=True)
+
+
+def test_every_emailed_link_keeps_working(client, db, app):
+    """A reminder or a second attempt to book sends a link of its own; the links in earlier
+    emails still open the booking."""
+    from portal.services import bookings
+    from portal.services.reminders import send_reminders
+
+    now = utcnow()
+    event = create_event(db, capacity=10, starts_at=now + timedelta(days=1, hours=12))
+    with app.app_context():
+        result = bookings.book_without_account(db, event, first_name="Priya", last_name="Nair", email="priya@example.com",
+                                               area_id=None, places=1, now=now - timedelta(days=5))
+        send_reminders(db, now=now)
+        again = bookings.book_without_account(db, event, first_name="Priya", last_name="Nair", email="priya@example.com",
+                                              area_id=None, places=1, now=now)
+    assert not again.created
+    messages = outbox(db, "priya@example.com")
+    assert [m.template for m in messages] == ["events/booking_confirmed", "events/reminder", "events/already_booked"]
+    tokens = [manage_token_in(m) for m in messages]
+    assert tokens[0] == result.manage_token and len(set(tokens)) == 3
+    for token in tokens:
+        client.get(f"/bookings/manage/{token}")
+        assert result.booking.reference in client.get("/bookings/manage").get_data(as_text=True)
 
 
 def test_a_wrong_manage_token_is_404(client, db):

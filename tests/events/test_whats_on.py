@@ -4,10 +4,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event as sa_event
 
-from portal.clock import utcnow
+from portal.clock import to_london, utcnow
 from portal.models import Audience, BookingStatus, EventFormat, EventKind, EventStatus, HouseholdStage
-from portal.services import bookings
-from tests.factories import PASSWORD, create_agency, create_event, create_household, hub_agency
+from portal.services import bookings, event_admin
+from tests.factories import PASSWORD, create_agency, create_event, create_household, create_staff, hub_agency
 from tests.support import sign_in
 
 
@@ -156,9 +156,14 @@ def test_the_drawn_page_is_never_stale(client, db, app):
     with app.app_context():
         bookings.book_for_household(db, household.applicants[0], event, household, applicant_ids=[household.applicants[0].id])
     assert "2 places left" in client.get("/events").get_data(as_text=True)
-    event.title = "Information evening, new room"
-    event.revision += 1
-    db.flush()
+    staff = create_staff(db, agency=event.agency)
+    local = to_london(event.starts_at)
+    details = event_admin.EventDetails(kind=event.kind, title="Information evening, new room", description="",
+                                       audience=event.audience, open_to_all_agencies=True, format=EventFormat.IN_PERSON,
+                                       capacity=event.capacity, venue_town="Northvale")
+    with app.app_context():
+        event_admin.update_event(db, staff, event, details,
+                                 event_admin.Schedule(local.date(), local.time(), to_london(event.ends_at).time()))
     assert "Information evening, new room" in client.get("/events").get_data(as_text=True)
 
 
@@ -167,9 +172,36 @@ def test_a_busy_page_is_served_without_queries_for_a_moment(client, db, app):
     app.config["WHATS_ON_RECHECK_SECONDS"] = 60
     assert "3 places left" in client.get("/events").get_data(as_text=True)
     assert _statements(app, client, "/events") == 0
-    event.booked = 2
-    event.revision += 1
-    db.flush()
+    household = create_household(db)
+    with app.app_context():
+        bookings.book_for_household(db, household.applicants[0], event, household, applicant_ids=[household.applicants[0].id])
     assert "3 places left" in client.get("/events").get_data(as_text=True)  # within the moment
     app.config["WHATS_ON_RECHECK_SECONDS"] = 0
     assert "2 places left" in client.get("/events").get_data(as_text=True)  # checked again: redrawn
+
+
+def test_the_page_cache_serves_a_page_only_while_its_version_holds():
+    from portal.services.whats_on_cache import PageCache
+
+    cache = PageCache(size=2)
+    version, drawn, looked = [1], [], []
+
+    def serve(key, recheck=0.0):
+        def current():
+            looked.append(key)
+            return (version[0],)
+
+        def draw():
+            drawn.append(key)
+            return f"{key} v{version[0]}"
+        return cache.serve(key, version=current, draw=draw, recheck_seconds=recheck)
+
+    assert serve("a") == "a v1" and serve("a") == "a v1"
+    assert drawn == ["a"] and looked == ["a", "a"]
+    version[0] = 2
+    assert serve("a", recheck=60) == "a v1"  # checked a moment ago: not asked again
+    assert looked == ["a", "a"]
+    assert serve("a") == "a v2" and drawn == ["a", "a"]
+    serve("b")
+    serve("c")  # the least recently used page ("a") makes room
+    assert serve("a") == "a v2" and drawn == ["a", "a", "b", "c", "a"]

@@ -12,7 +12,7 @@ from portal.services.bookings import MAX_SUPPORTERS
 class PublicBookingForm(FlaskForm):
     first_name = name_field("First name", "Enter your first name")
     last_name = name_field("Last name", "Enter your last name")
-    email = email_field(description="We will email your booking to this address, with a link to change or cancel it.")
+    email = email_field(description="We will email your booking to this address, with a link to see or cancel it.")
     area = SelectField("Where do you live?", coerce=int, validators=[InputRequired("Select where you live")], widget=GovSelect(),
                        description="This tells us which partner agency will help you after the evening.")
     places = RadioField(

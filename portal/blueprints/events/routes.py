@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,16 +10,13 @@ from portal.clock import today_in_london, utcnow
 from portal.db import get_db
 from portal.extensions import limiter
 from portal.models import Agency, Area, Event, EventFormat, EventKind
-from portal.services import access, attendance, bookings, calendars, events
+from portal.services import access, attendance, bookings, calendars, events, whats_on_cache
 from portal.services.errors import DomainError
-from portal.web import actor, applicant_required, invalid, render_form, show_domain_error
+from portal.web import actor, applicant_required, invalid, page_arg, render_form, show_domain_error
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 def _household():
@@ -64,42 +57,21 @@ def _own_booking(event_id: int, booking_id: int):
     return booking
 
 
+def _flash_cancellation_requested(booking, asked: bool) -> None:
+    if asked:
+        flash(f"We have asked {booking.event.agency.name} to cancel your booking. They will be in touch.", "success")
+    else:
+        flash(f"You have already asked {booking.event.agency.name} to cancel this booking. They will be in touch.", "info")
+
+
 def _webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[-1]
 
 
 # What's On ---------------------------------------------------------------------------------------
 
-class _PageCache:
-    """Drawn What's On pages for visitors who are not signed in, with the version of the data
-    each was drawn from (``events.listing_version``): a page is served again only while its
-    version is current. The check itself is skipped for ``recheck`` seconds after it last
-    passed, so a busy page costs no query at all; within that second a visitor may see a
-    place count a moment old, which booking never relies on (the event page and the booking
-    read live data, and the guard decides)."""
-
-    def __init__(self, size: int = 128):
-        self.size = size
-        self.pages: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            entry = self.pages.get(key)
-            if entry is not None:
-                self.pages.move_to_end(key)
-            return entry
-
-    def put(self, key, entry) -> None:
-        with self.lock:
-            self.pages[key] = entry
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
-
-
-def _whats_on_pages() -> _PageCache:
-    return current_app.extensions.setdefault("whats_on_pages", _PageCache())
+def _whats_on_pages() -> whats_on_cache.PageCache:
+    return current_app.extensions.setdefault("whats_on_pages", whats_on_cache.PageCache())
 
 
 @bp.get("/events")
@@ -112,16 +84,11 @@ def whats_on():
         return _draw_whats_on(get_db(), filters, page, now, household=_household())
     # The page holds absolute calendar links, so the host is part of what it shows.
     key = (request.host, tuple(sorted(filters.as_args().items())), page, today_in_london(now))
-    pages = _whats_on_pages()
-    entry = pages.get(key)
-    checked = time.monotonic()
-    if entry is not None and checked - entry[2] < current_app.config.get("WHATS_ON_RECHECK_SECONDS", 1.0):
-        return entry[0]
-    db = get_db()
-    version = events.listing_version(db, filters, now=now)
-    drawn = entry[0] if entry is not None and entry[1] == version else _draw_whats_on(db, filters, page, now, household=None)
-    pages.put(key, (drawn, version, checked))
-    return drawn
+    return _whats_on_pages().serve(
+        key, version=lambda: events.listing_version(get_db(), filters, now=now),
+        draw=lambda: _draw_whats_on(get_db(), filters, page, now, household=None),
+        recheck_seconds=current_app.config.get("WHATS_ON_RECHECK_SECONDS", 1.0),
+    )
 
 
 def _draw_whats_on(db, filters, page, now, *, household):
@@ -284,19 +251,10 @@ def my_bookings():
     db = get_db()
     now = utcnow()
     household = access.get_household_for(db, current_user, current_user.household_id)
-    everything = events.bookings_for_household(db, household)
-    upcoming = [b for b in everything if b.is_active and b.event.ends_at > now]
-    past = [b for b in everything if b.is_confirmed and b.event.ends_at <= now]
-    positions = {b.id: events.waiting_position(db, b) for b in upcoming if b.is_waiting}
-    feed = calendars.feed_for(db, household, now=now)
-    catch_ups = attendance.catch_ups_for(db, household, now=now)
-    db.commit()  # the calendar address is made on first visit
-    feed_url = url_for("events.household_feed", token=feed.token, _external=True)
-    return render_template(
-        "events/my_bookings.html", upcoming=upcoming, past=past, positions=positions, catch_ups=catch_ups,
-        feed_url=feed_url, webcal_url=_webcal(feed_url), now=now, can_cancel=lambda b: bookings.can_cancel_online(b, now),
-        form=ConfirmForm(),
-    )
+    mine = events.my_bookings(db, household, now=now)
+    feed_url = url_for("events.household_feed", token=mine.feed.token, _external=True) if mine.feed else None
+    return render_template("events/my_bookings.html", mine=mine, feed_url=feed_url,
+                           webcal_url=_webcal(feed_url) if feed_url else None, form=ConfirmForm())
 
 
 @bp.route("/events/<int:event_id>/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
@@ -320,7 +278,8 @@ def cancel_booking(event_id: int, booking_id: int):
     return render_template("events/cancel.html", booking=booking, event=booking.event, form=form,
                            can_cancel=bookings.can_cancel_online(booking, now),
                            action=url_for("events.cancel_booking", event_id=event_id, booking_id=booking_id),
-                           request_action=url_for("events.request_cancellation", event_id=event_id, booking_id=booking_id))
+                           request_action=url_for("events.request_cancellation", event_id=event_id, booking_id=booking_id),
+                           back_url=url_for("events.my_bookings"))
 
 
 @bp.post("/events/<int:event_id>/bookings/<int:booking_id>/request-cancellation")
@@ -331,13 +290,13 @@ def request_cancellation(event_id: int, booking_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            bookings.request_cancellation(db, current_user, booking, now=utcnow())
+            asked = bookings.request_cancellation(db, current_user, booking, now=utcnow())
         except DomainError as error:
             db.rollback()
             flash(error.message, "info")
             return redirect(url_for("events.my_bookings"), 303)
         db.commit()
-        flash(f"We have asked {booking.event.agency.name} to cancel your booking. They will be in touch.", "success")
+        _flash_cancellation_requested(booking, asked)
     return redirect(url_for("events.my_bookings"), 303)
 
 
@@ -363,13 +322,25 @@ def catch_up(event_id: int, booking_id: int, day_number: int):
     return redirect(url_for("events.my_bookings"), 303)
 
 
+@bp.post("/events/bookings/calendar")
+@applicant_required
+def create_feed():
+    db = get_db()
+    household = access.get_household_for(db, current_user, current_user.household_id)
+    if ConfirmForm().validate_on_submit():
+        calendars.create_feed(db, current_user, household, now=utcnow())
+        db.commit()
+        flash("Your private calendar address is below. Subscribe to it in your calendar app.", "success")
+    return redirect(url_for("events.my_bookings", _anchor="calendar"), 303)
+
+
 @bp.post("/events/bookings/calendar/reset")
 @applicant_required
 def reset_feed():
     db = get_db()
     household = access.get_household_for(db, current_user, current_user.household_id)
     if ConfirmForm().validate_on_submit():
-        calendars.reset_feed(db, household, now=utcnow())
+        calendars.reset_feed(db, current_user, household, now=utcnow())
         db.commit()
         flash("Your calendar has a new address. Subscribe to it again: the old one no longer works.", "success")
     return redirect(url_for("events.my_bookings"), 303)
@@ -429,7 +400,7 @@ def manage_cancel():
         return redirect(url_for("events.manage"), 303)
     return render_template("events/cancel.html", booking=booking, event=booking.event, form=form,
                            can_cancel=bookings.can_cancel_online(booking, now), action=url_for("events.manage_cancel"),
-                           request_action=url_for("events.manage_request_cancellation"))
+                           request_action=url_for("events.manage_request_cancellation"), back_url=url_for("events.manage"))
 
 
 @bp.post("/bookings/manage/request-cancellation")
@@ -438,11 +409,11 @@ def manage_request_cancellation():
     booking = access.get_booking_by_token(db, session.get("booking_token"))
     if ConfirmForm().validate_on_submit():
         try:
-            bookings.request_cancellation(db, None, booking, now=utcnow())
+            asked = bookings.request_cancellation(db, None, booking, now=utcnow())
         except DomainError as error:
             db.rollback()
             flash(error.message, "info")
             return redirect(url_for("events.manage"), 303)
         db.commit()
-        flash(f"We have asked {booking.event.agency.name} to cancel your booking. They will be in touch.", "success")
+        _flash_cancellation_requested(booking, asked)
     return redirect(url_for("events.manage"), 303)

@@ -10,14 +10,11 @@ from portal.db import get_db
 from portal.models import Audience, EventFormat, EventKind
 from portal.services import access, attendance, audit, bookings, event_admin, event_exports
 from portal.services.errors import DomainError
-from portal.web import invalid, render_form, show_domain_error, staff_required
+from portal.web import invalid, page_arg, record_id, render_form, show_domain_error, staff_required
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 def _details(form) -> event_admin.EventDetails:
@@ -156,7 +153,7 @@ def mark_attendance(event_id: int, day_number: int):
     if day is None:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        attended = {int(raw) for raw in request.form.getlist("attended") if raw.isdigit()}
+        attended = {i for i in map(record_id, request.form.getlist("attended")) if i is not None}
         try:
             result = attendance.mark_attendance(db, current_user, event, day, attended, now=utcnow())
         except DomainError as error:
