@@ -201,6 +201,8 @@ def test_tracebacks_in_logs_carry_no_personal_data(caplog, db):
 @pytest.mark.parametrize("path", [
     "/staff/households/99999999999999999999999", "/staff/households?page=1e20", "/staff/households?page=99999999999999999999",
     "/staff/audit?page=-1", "/dev/outbox/99999999999999999999999",
+    "/staff/enquiries?assigned=99999999999999999999999&agency=99999999999999999999&page=1e20",
+    "/staff/enquiries/99999999999999999999999", "/events/99999999999999999999999", "/events?page=99999999999999999999",
 ])
 def test_absurd_ids_and_pages_are_not_errors(client, db, path):
     staff = create_staff(db, role=__import__("portal.models", fromlist=["StaffRole"]).StaffRole.TEAM_MANAGER)

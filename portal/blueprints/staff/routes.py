@@ -8,16 +8,13 @@ from portal.blueprints.staff import bp
 from portal.db import get_db
 from portal.models import Household, StaffRole
 from portal.services import access, audit, households
-from portal.web import staff_required
+from portal.web import page_arg, staff_required
 
 PAGE_SIZE = 50
 
 
 def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return page_arg()
 
 
 @bp.get("/staff")
