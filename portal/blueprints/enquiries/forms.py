@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, time
+from functools import partial
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -46,18 +47,18 @@ class DateInput(_KeepsLegend, GovDateInput):
 _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
 
-def plain_text(_form, field):
+def plain_text(_form, field, noun: str | None = None):
     """One line of text: no line breaks, control or direction-override characters."""
     value = field.data or ""
     if any(ord(ch) < 32 or ord(ch) == 127 or ch in _BIDI_CONTROLS for ch in value):
-        raise ValidationError(f"{field.label.text.removesuffix(' (optional)')} must not contain line breaks or special characters")
+        raise ValidationError(f"{noun or field.label.text.removesuffix(' (optional)')} must not contain line breaks or special characters")
 
 
-def paragraph_text(_form, field):
+def paragraph_text(_form, field, noun: str | None = None):
     """Several lines are fine; NUL and other control characters are not (PostgreSQL refuses NUL)."""
     value = field.data or ""
     if any((ord(ch) < 32 and ch not in "\r\n\t") or ord(ch) == 127 or ch in _BIDI_CONTROLS for ch in value):
-        raise ValidationError(f"{field.label.text.removesuffix(' (optional)')} must not contain special characters")
+        raise ValidationError(f"{noun or field.label.text.removesuffix(' (optional)')} must not contain special characters")
 
 
 def enum_radio(label: str, enum_cls, required_message: str | None, *, only=None, labels: dict | None = None, **kwargs):
@@ -69,17 +70,22 @@ def enum_radio(label: str, enum_cls, required_message: str | None, *, only=None,
                       widget=RadioInput(), **kwargs)
 
 
-def text_field(label: str, required_message: str | None = None, *, max_length: int = 100, **kwargs):
+def text_field(label: str, required_message: str | None = None, *, max_length: int = 100, noun: str | None = None,
+               **kwargs):
+    """``noun`` names the answer in messages when the label is a question ("Your note must be ...")."""
+    noun = noun or label.removesuffix(" (optional)")
     validators = [InputRequired(required_message)] if required_message else [Optional()]
-    validators += [Length(max=max_length, message=f"{label.removesuffix(' (optional)')} must be {max_length} characters or fewer"),
-                   plain_text]
+    validators += [Length(max=max_length, message=f"{noun} must be {max_length} characters or fewer"),
+                   partial(plain_text, noun=noun)]
     return StringField(label, filters=[strip], validators=validators, widget=GovTextInput(), **kwargs)
 
 
-def paragraph_field(label: str, required_message: str | None = None, *, max_length: int = 2000, **kwargs):
+def paragraph_field(label: str, required_message: str | None = None, *, max_length: int = 2000, noun: str | None = None,
+                    **kwargs):
+    noun = noun or label.removesuffix(" (optional)")
     validators = [InputRequired(required_message)] if required_message else [Optional()]
-    validators += [Length(max=max_length, message=f"{label.removesuffix(' (optional)')} must be {max_length} characters or fewer"),
-                   paragraph_text]
+    validators += [Length(max=max_length, message=f"{noun} must be {max_length} characters or fewer"),
+                   partial(paragraph_text, noun=noun)]
     return TextAreaField(label, filters=[strip], validators=validators, widget=GovCharacterCount(), **kwargs)
 
 
@@ -143,6 +149,7 @@ class EnquiryForm(FlaskForm):
                        description="If you do not know your postcode, or would rather talk to our central hub team.")
     heard_from = enum_radio("How did you hear about us? (optional)", HeardFrom, None)
     message = paragraph_field("Is there anything you would like to ask or tell us? (optional)", max_length=2000,
+                              noun="Your message",
                               description="You do not need to tell us anything personal now. "
                                           "Please do not include details about your health.")
     # A field people never see: bots fill in every box, and are then quietly ignored.

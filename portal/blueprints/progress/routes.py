@@ -20,14 +20,17 @@ def _training(db, household):
     """Bookings and what the household can book next (with a link to each), from the events feature."""
     from portal.services import events
 
+    now = utcnow()
     bookable = []
-    for event in events.upcoming_for_household(db, household, now=utcnow()):
+    for event in events.upcoming_for_household(db, household, now=now):
         try:
             link = url_for("events.show", event_id=event.id)
         except BuildError:
             link = None
         bookable.append((event, link))
-    return events.bookings_for_household(db, household), bookable
+    # What is still to come: cancelled bookings and past events are not "booked".
+    booked = [b for b in events.bookings_for_household(db, household) if b.is_active and b.event.ends_at > now]
+    return booked, bookable
 
 
 @bp.get("/progress")

@@ -66,7 +66,7 @@ class CreateAccountForm(FlaskForm):
 class DetailsForm(FlaskForm):
     first_name = name_text("First name", "Enter your first name")
     last_name = name_text("Last name", "Enter your last name")
-    other_names = text_field("Any other names you have been known by (optional)", max_length=200,
+    other_names = text_field("Any other names you have been known by (optional)", max_length=200, noun="Other names",
                              description="For example, a name before marriage. We need these for the checks.")
     date_of_birth = date_field("Date of birth", "Enter your date of birth", description="For example, 27 3 1985")
     phone = phone_field("Phone number", "Enter your phone number")
@@ -79,13 +79,14 @@ class BackgroundForm(FlaskForm):
         "Do you have a health condition or disability that could affect your ability to care for a child?",
         "Select yes if you have a health condition or disability that could affect caring for a child",
         description="Having one does not stop you adopting. Your GP will also be asked about your health.")
-    health_details = paragraph_field("Tell us about it", max_length=2000)
+    health_details = paragraph_field("Tell us about it", max_length=2000, noun="What you tell us about your health")
     has_convictions = yes_no(
         "Have you ever been convicted of an offence, or received a caution, reprimand or warning?",
         "Select yes if you have ever been convicted or received a caution, reprimand or warning",
         description="Include spent convictions: adoption is exempt from the Rehabilitation of Offenders Act. "
                     "Many convictions do not stop you adopting.")
-    convictions_details = paragraph_field("Tell us what happened and when", max_length=2000)
+    convictions_details = paragraph_field("Tell us what happened and when", max_length=2000,
+                                          noun="What you tell us about a conviction or caution")
     submit = submit("Save and continue")
 
     def validate(self, extra_validators=None):
@@ -150,9 +151,10 @@ class AnyPreviousForm(FlaskForm):
 
 class PreviousForm(FlaskForm):
     kind = enum_radio("What did you apply for?", PreviousKind, "Select whether you applied to adopt or to foster")
-    agency_name = text_field("Which agency or council?", "Enter the name of the agency or council", max_length=200)
+    agency_name = text_field("Which agency or council?", "Enter the name of the agency or council", max_length=200,
+                             noun="The name of the agency or council")
     year = year_field("Year you applied", "Enter the year you applied", description="For example, 2015")
-    outcome = text_field("What happened?", "Enter what happened", max_length=300,
+    outcome = text_field("What happened?", "Enter what happened", max_length=300, noun="What happened",
                          description="For example, approved in 2016, or withdrew during assessment")
     submit = submit("Add this application")
 

@@ -151,6 +151,9 @@ def _section(template: str, form_class, save, *, data=None, next_endpoint: str =
     if away:
         return away
     db = get_db()
+    # A change made from the check-your-answers page goes back there, not to the task list.
+    checking = request.args.get("checking") == "1"
+    context["form_args"] = {"checking": "1"} if checking else {}
     form = form_class(data=data(registration) if (data and request.method == "GET") else None)
     if not form.validate_on_submit():
         return render_form(template, form, registration=registration, **context)
@@ -161,7 +164,7 @@ def _section(template: str, form_class, save, *, data=None, next_endpoint: str =
         show_domain_error(form, error)
         return invalid(template, form=form, registration=registration, **context)
     db.commit()
-    return redirect(url_for(elsewhere or next_endpoint), 303)
+    return redirect(url_for(elsewhere or ("roi.check_answers" if checking else next_endpoint)), 303)
 
 
 @bp.route("/register-interest/your-details", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from portal.blueprints.staff import bp
 from portal.db import get_db
-from portal.models import Household, StaffRole
+from portal.models import Household, RegistrationOfInterest, StaffRole
 from portal.services import access, audit, households
 from portal.web import page_arg, staff_required
 
@@ -46,8 +46,11 @@ def household(household_id: int):
     trail = db.scalars(
         audit.events_for(current_user).where(audit.AuditEvent.household_id == record.id).limit(50)
     ).all()
+    registration = db.scalars(access.registrations_for(current_user)
+                              .where(RegistrationOfInterest.household_id == record.id)
+                              .order_by(RegistrationOfInterest.id.desc())).first()
     db.commit()
-    return render_template("staff/household.html", household=record, trail=trail)
+    return render_template("staff/household.html", household=record, trail=trail, registration=registration)
 
 
 @bp.get("/staff/audit")

@@ -66,7 +66,7 @@ class AssignForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    note = paragraph_field("Add a note", "Enter a note", max_length=5000,
+    note = paragraph_field("Add a note", "Enter a note", max_length=5000, noun="The note",
                            description="Notes are for the team: the enquirer does not see them.")
     submit = submit("Add note")
 
@@ -74,7 +74,7 @@ class NoteForm(FlaskForm):
 class StatusForm(FlaskForm):
     status = enum_radio("What is the enquiry's status now?", EnquiryStatus, "Select a status", only=MANUAL_STATUSES)
     reason = SelectField("Why are you closing it?", widget=GovSelect(), choices=_reason_choices(), validators=[Optional()])
-    note = text_field("Anything to add about closing it? (optional)", max_length=500)
+    note = text_field("Anything to add about closing it? (optional)", max_length=500, noun="The note")
     submit = submit("Save status")
 
     def validate(self, extra_validators=None):
@@ -93,6 +93,7 @@ class TransferForm(FlaskForm):
     agency = SelectField("Which agency should have this enquiry?", widget=GovSelect(),
                          validators=[InputRequired("Choose the agency to transfer it to")])
     reason = text_field("Why are you transferring it?", "Enter why you are transferring this enquiry", max_length=250,
+                        noun="The reason",
                         description="For example, they live in Eastbridge, not Northvale. The receiving agency sees this.")
     submit = submit("Transfer enquiry")
 
