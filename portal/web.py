@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
@@ -161,12 +161,21 @@ def show_domain_error(form, error: DomainError) -> None:
 
 def invalid(template: str, **context):
     """Re-render a form with its errors and the person's answers: 422, not a redirect."""
+    context.setdefault("has_errors", True)  # "Error:" in the page title, whatever the form is called
     return render_template(template, **context), 422
 
 
 def render_form(template: str, form, **context):
     """Show a form: 200 when first shown, 422 when sent back with errors (answers kept)."""
     return render_template(template, form=form, **context), (422 if form.is_submitted() else 200)
+
+
+def csv_download(text: str, filename: str) -> Response:
+    """A spreadsheet download. The byte-order mark tells Excel the file is UTF-8, so names
+    such as Wiśniewski or Ó Súilleabháin open as written; the filename is ours, never the
+    user's."""
+    return Response("\ufeff" + text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 # Responses -------------------------------------------------------------------------------

@@ -241,7 +241,7 @@ def test_payloads_are_stored_as_text_and_escaped_everywhere(client, db):
     assert "<svg onload" not in html and "&lt;svg onload=alert(1)&gt;" in html
     queue = client.get("/staff/enquiries").get_data(as_text=True)
     assert "<script>alert(1)" not in queue and "&lt;script&gt;" in queue
-    rows = list(csv.reader(io.StringIO(client.get("/staff/enquiries/export.csv").get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(client.get("/staff/enquiries/export.csv").get_data().decode("utf-8-sig"))))
     row = dict(zip(rows[0], rows[1]))
     assert row["First name"] == "<script>alert(1)</script>"
     assert row["Last name"] == "'=HYPERLINK(\"http://x\")"
@@ -367,7 +367,7 @@ def test_staff_see_nothing_of_another_agencys_enquiry_from_the_same_person(app, 
     assert "This person has also contacted another partner agency: ask the hub." in html
     for leak in (at_y.reference, "Yborough", "Contacted", "07700900555", "other enquiry"):
         assert leak not in html, leak
-    rows = list(csv.reader(io.StringIO(client.get("/staff/enquiries/export.csv").get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(client.get("/staff/enquiries/export.csv").get_data().decode("utf-8-sig"))))
     row = dict(zip(rows[0], rows[1]))
     assert row["Enquired before as"] == "Another partner agency" and at_y.reference not in str(rows)
     with app.app_context():
@@ -405,6 +405,27 @@ def test_the_export_defuses_a_value_starting_with_a_line_feed(client, db):
     agency = create_agency(db)
     staff_client(client, db, agency=agency)
     create_enquiry(db, agency=agency, first_name="\n=1+1", last_name="Linefeed")
-    rows = list(csv.reader(io.StringIO(client.get("/staff/enquiries/export.csv").get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(client.get("/staff/enquiries/export.csv").get_data().decode("utf-8-sig"))))
     row = dict(zip(rows[0], rows[1]))
     assert row["First name"] == "'\n=1+1"
+
+
+def test_exports_open_as_utf8_in_a_spreadsheet(client, db):
+    from tests.factories import create_staff
+    from tests.support import sign_in
+    from tests.factories import PASSWORD
+
+    staff = create_staff(db)
+    sign_in(client, staff.email, PASSWORD)
+    body = client.get("/staff/enquiries/export.csv").get_data()
+    assert body.startswith("\ufeff".encode("utf-8"))  # Excel reads the names as UTF-8
+
+
+def test_a_failed_note_says_error_in_the_page_title(client, db):
+    agency = create_agency(db)
+    staff_client(client, db, agency=agency)
+    enquiry = create_enquiry(db, agency=agency)
+    url = f"/staff/enquiries/{enquiry.id}"
+    response = post_form(client, url + "/notes", {"note": ""}, page=url)
+    assert response.status_code == 422
+    assert "<title>Error: " in response.get_data(as_text=True)

@@ -239,7 +239,7 @@ def test_roster_csv_is_formula_safe_attached_and_audited(client, db, app):
     assert response.headers["Content-Disposition"] == 'attachment; filename="event-roster.csv"'
     assert response.headers["Content-Type"].startswith("text/csv")
     assert response.headers["Cache-Control"] == "no-store"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0][:4] == ["Reference", "Status", "People", "Places"]
     cells = [cell for row in rows[1:] for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.blueprints.events_staff import bp
@@ -10,7 +10,7 @@ from portal.db import get_db
 from portal.models import Audience, EventFormat, EventKind
 from portal.services import access, attendance, audit, bookings, event_admin, event_exports
 from portal.services.errors import DomainError
-from portal.web import invalid, page_arg, record_id, render_form, show_domain_error, staff_required
+from portal.web import csv_download, invalid, page_arg, record_id, render_form, show_domain_error, staff_required
 
 
 def _page() -> int:
@@ -175,8 +175,7 @@ def roster_csv(event_id: int):
     event = access.get_event_for(db, current_user, event_id)
     text = event_exports.roster_csv(db, current_user, event, now=utcnow())
     db.commit()
-    return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{event_exports.FILENAME}"'})
+    return csv_download(text, event_exports.FILENAME)
 
 
 @bp.route("/staff/events/<int:event_id>/cancel", methods=["GET", "POST"])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -16,7 +16,7 @@ from portal.db import get_db
 from portal.models import Agency, CloseReason, EnquiryStatus, RegistrationOfInterest, StaffRole, User
 from portal.services import access, audit, enquiries, roi, triage
 from portal.services.errors import DomainError
-from portal.web import page_arg, record_id, show_domain_error, staff_required
+from portal.web import csv_download, page_arg, record_id, show_domain_error, staff_required
 
 
 def _page() -> int:
@@ -96,10 +96,7 @@ def export():
     _form, filters, _staff = _filters(db)
     body = triage.export_csv(db, current_user, filters)
     db.commit()
-    return Response(
-        body, mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{triage.EXPORT_FILENAME}"'},
-    )
+    return csv_download(body, triage.EXPORT_FILENAME)
 
 
 # One enquiry -------------------------------------------------------------------------------------
@@ -123,7 +120,7 @@ def _render_record(db, enquiry, status: int = 200, **overrides):
         registration=registration, **_record_forms(db, enquiry, **overrides),
     )
     db.commit()
-    return render_template("triage/show.html", **context), status
+    return render_template("triage/show.html", has_errors=status == 422, **context), status
 
 
 @bp.get("/staff/enquiries/<int:enquiry_id>")
@@ -241,7 +238,7 @@ def _visit_page(db, enquiry, status: int = 200, **forms):
     outcome = forms.get("outcome_form") or VisitOutcomeForm(formdata=None)
     audit.record(db, current_user, "viewed", enquiry, summary="Viewed enquiry (initial visit)")
     db.commit()
-    return render_template("triage/visit.html", enquiry=enquiry, visit=visit, offer_form=offer, book_form=book,
+    return render_template("triage/visit.html", has_errors=status == 422, enquiry=enquiry, visit=visit, offer_form=offer, book_form=book,
                            outcome_form=outcome, clock=enquiries.clock_for(enquiry, today_in_london(utcnow()))), status
 
 
