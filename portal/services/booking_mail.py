@@ -110,7 +110,10 @@ def cancellation_requested(session, booking: Booking, *, now: datetime) -> None:
 def event_cancelled(session, event: Event, bookings: list[Booking], *, now: datetime) -> None:
     ics = _ics(event)
     for booking in bookings:
-        _send(booking, "event_cancelled", f"Cancelled: {event.display_title}", now=now, ics=ics)
+        # Only a held place is in someone's calendar; a waiting place gets no calendar file.
+        held = booking.status == BookingStatus.CONFIRMED
+        _send(booking, "event_cancelled", f"Cancelled: {event.display_title}", now=now,
+              ics=ics if held else None, held_place=held)
 
 
 def event_changed(session, event: Event, bookings: list[Booking], *, changes: list[str], now: datetime) -> None:

@@ -139,11 +139,16 @@ def test_cancelling_an_event_tells_everyone(client, db, app):
     assert response.status_code == 303
     db.refresh(event)
     assert event.status == EventStatus.CANCELLED and event.sequence == 1
-    for person in [*booked.applicants, waiting.applicants[0]]:
+    for person in booked.applicants:
         [message] = outbox(db, person.email, "events/event_cancelled")
         assert "Heavy rain forecast" in message.body_text
         [vevent] = vevents(message.ics)
         assert str(vevent["STATUS"]) == "CANCELLED"
+    # The waiting household never had it in their calendar: told plainly, no calendar file.
+    [message] = outbox(db, waiting.applicants[0].email, "events/event_cancelled")
+    assert "Heavy rain forecast" in message.body_text
+    assert "You were on the waiting list" in message.body_text and "Your booking" not in message.body_text
+    assert message.ics is None
 
 
 def test_cancel_needs_a_reason(client, db):
