@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from portal.clock import london_to_utc, to_london, today_in_london
 from portal.models import (
     Agency, Audience, Booking, BookingStatus, CalendarFeed, Event, EventFormat, EventKind, EventStatus, Household,
-    HouseholdStage, User,
+    HouseholdStage, TrainingCompletion, User,
 )
 from portal.services import calendars, journey
 from portal.services.training import PREPARE_TO_ADOPT
@@ -366,10 +366,16 @@ def upcoming_for_household(session: Session, household: Household, *, now: datet
     progress page suggests next (Prepare to Adopt in Stage 1, support groups later)."""
     already = select(Booking.event_id).where(
         Booking.household_id == household.id, Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITING]))
+    # A course is suggested once: not again when completed, nor another run of one already booked.
+    booked_courses = select(Event.course_code).join(Booking, Booking.event_id == Event.id).where(
+        Booking.household_id == household.id, Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITING]),
+        Event.course_code.is_not(None))
+    completed_courses = select(TrainingCompletion.course_code).where(TrainingCompletion.household_id == household.id)
     candidates = session.scalars(
         select(Event).options(joinedload(Event.agency)).where(
             Event.status == EventStatus.SCHEDULED, Event.starts_at > now, Event.booking_closes_at > now,
             Event.kind != EventKind.INFORMATION_EVENING, Event.id.not_in(already),
+            Event.course_code.is_(None) | (Event.course_code.not_in(booked_courses) & Event.course_code.not_in(completed_courses)),
             Event.open_to_all_agencies.is_(True) | (Event.agency_id == household.agency_id),
         ).order_by(Event.starts_at, Event.id).limit(200)
     ).all()

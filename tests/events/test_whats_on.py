@@ -148,6 +148,23 @@ def test_upcoming_for_household_suggests_what_it_may_book(db, app_context):
     assert [b.event.title for b in bookings_for_household(db, household)] == ["Prepare to Adopt"]
 
 
+def test_a_course_is_not_suggested_again_once_booked_or_completed(db, app_context):
+    from portal.services import training
+    from portal.services.events import upcoming_for_household
+
+    household = create_household(db, stage=HouseholdStage.STAGE_1)
+    first = create_event(db, kind=EventKind.TRAINING, audience=Audience.PREPARATION, title="Prepare to Adopt",
+                         course_code=training.PREPARE_TO_ADOPT)
+    create_event(db, kind=EventKind.TRAINING, audience=Audience.PREPARATION, title="Prepare to Adopt",
+                 course_code=training.PREPARE_TO_ADOPT, starts_at=utcnow() + timedelta(days=40))
+    assert len(upcoming_for_household(db, household, now=utcnow())) == 2
+    bookings.book_for_household(db, household.applicants[0], first, household, applicant_ids=[household.applicants[0].id])
+    assert upcoming_for_household(db, household, now=utcnow()) == []  # not the next run too
+    other = create_household(db, stage=HouseholdStage.STAGE_1)
+    training.record_completion(db, None, other, training.PREPARE_TO_ADOPT, completed_on=utcnow().date())
+    assert upcoming_for_household(db, other, now=utcnow()) == []
+
+
 def test_the_drawn_page_is_never_stale(client, db, app):
     event = create_event(db, title="Information evening", capacity=4, booked=1)
     assert "3 places left" in client.get("/events").get_data(as_text=True)
