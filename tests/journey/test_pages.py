@@ -400,3 +400,18 @@ def test_date_steps_are_offered_only_while_the_service_would_accept_them(client,
     refused = post_form(client, f"/staff/households/{hid}/journey/steps/panel-date",
                         {"version": str(record.journey.version), **date_fields(today)})
     assert refused.status_code == 422 and "the panel date can no longer change" in refused.get_data(as_text=True)
+
+
+def test_a_check_that_came_back_needs_its_outcome(client, db, worker):
+    journey = create_journey(db, agency=worker.agency)
+    check = journey.checks[0]
+    sign_in(client, worker.email, PASSWORD)
+    url = f"/staff/households/{journey.household_id}/checks/{check.id}"
+    today = today_in_london()
+    response = post_form(client, url, {"version": str(check.version), "outcome": "pending",
+                                       **date_fields(today - timedelta(days=3), "requested_on"),
+                                       **date_fields(today, "received_on")})
+    assert response.status_code == 422
+    assert "Select the outcome of the check that came back" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(StatutoryCheck, check.id).received_on is None

@@ -73,6 +73,10 @@ def update_check(session: Session, actor: User | None, journey: Journey, check: 
             raise DomainError("Enter when the check was requested", "requested_on")
     if outcome in (CheckOutcome.SATISFACTORY, CheckOutcome.CONCERNS) and received_on is None:
         raise DomainError("Enter when the check came back before recording its outcome", "received_on")
+    if outcome == CheckOutcome.PENDING and received_on is not None:
+        # A check that has come back counts as done on the household's progress page: it
+        # needs its result, or the date must go.
+        raise DomainError("Select the outcome of the check that came back, or remove the date it came back", "outcome")
     check.requested_on, check.received_on, check.outcome = requested_on, received_on, outcome
     check.detail = (detail or "").strip()[:200] or None
     changes = audit.changes_of(check, ["requested_on", "received_on", "outcome", "detail"])
