@@ -59,6 +59,12 @@ def fresh_database(base_url: str, label: str) -> str:
 def drop_database(url_string: str) -> None:
     url = make_url(url_string)
     if url.get_backend_name() == "sqlite":
+        import shutil
+        from pathlib import Path
+
+        folder = Path(url.database).parent
+        if folder.name.startswith("portal-"):  # made by fresh_database: nothing else lives there
+            shutil.rmtree(folder, ignore_errors=True)
         return
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
