@@ -183,25 +183,13 @@ def sign_in(page, email: str, password: str = demo.DEMO_PASSWORD) -> None:
     assert "/sign-in" not in page.url, f"sign-in as {email} failed"
 
 
-# GOV.UK Frontend marks a radio or checkbox that reveals a conditional question with
-# aria-expanded. ARIA 1.2 allows it only on other roles, so axe-core reports it, but GOV.UK
-# keeps it on purpose: screen readers announce it and its research found it helps
-# (alphagov/govuk-frontend#979, listed there as a known issue). Only that exact finding is
-# set aside; any other attribute on the same input still fails.
 AXE_RUN = """
-tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'], iframes: false}).then(result => {
-  const govukConditional = (violation, node) => {
-    if (violation.id !== 'aria-allowed-attr' || node.target.length !== 1) return false;
-    const element = document.querySelector(node.target[0]);
-    if (!element || !element.matches('.govuk-radios__input[aria-controls], .govuk-checkboxes__input[aria-controls]')) return false;
-    const found = [...node.all, ...node.any, ...node.none].flatMap(check => (check.data && check.data.values) || [check.message]);
-    return found.length > 0 && found.every(item => String(item).startsWith('aria-expanded='));
-  };
-  return result.violations.map(violation => ({
+tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'], iframes: false}).then(result =>
+  result.violations.map(violation => ({
     id: violation.id, impact: violation.impact, help: violation.help, helpUrl: violation.helpUrl,
-    targets: violation.nodes.filter(node => !govukConditional(violation, node)).map(node => node.target.join(' ')),
-  })).filter(violation => violation.targets.length > 0);
-})
+    targets: violation.nodes.map(node => node.target.join(' ')),
+  }))
+)
 """
 
 

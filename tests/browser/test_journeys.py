@@ -47,7 +47,6 @@ def test_a_couple_registers_confirms_signs_in_and_resets_a_password(new_browser_
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Where do you live?").select_option(label="Northvale")
     page.get_by_label("With a partner").check()
-    # The partner's questions are revealed by the choice (GOV.UK conditional reveal).
     page.get_by_label("Partner's first name").fill("Sam")
     page.get_by_label("Partner's last name").fill("Ferreira")
     page.get_by_label("Partner's email address").fill(partner_email)
@@ -162,7 +161,7 @@ def test_signing_in_with_the_keyboard_alone(new_browser_context):
 def test_signing_in_and_out_without_javascript(new_browser_context):
     page = new_browser_context(java_script_enabled=False).new_page()
     page.goto("/register")
-    # Without scripts the partner's questions are simply shown.
+    # The partner's questions are always shown, with or without scripts.
     assert page.get_by_label("Partner's email address").is_visible()
     sign_in(page, pages.APPLICANT)
     page.wait_for_url("**/household")
