@@ -61,6 +61,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["london_date"] = format_date
     app.jinja_env.filters["london_time"] = format_time
     app.jinja_env.filters["linkify"] = linkify
+    from portal.services.training import course_title
+    app.jinja_env.filters["course_title"] = course_title
     app.context_processor(_template_globals)
     from govuk_frontend_wtf.main import WTFormsHelpers
     WTFormsHelpers(app)

@@ -13,6 +13,14 @@ from portal.services import audit
 PREPARE_TO_ADOPT = "prepare-to-adopt"
 
 
+def course_title(course_code: str) -> str:
+    """The course's name as people know it ("Prepare to Adopt"), from the training calendar."""
+    from portal.services.events import COURSES  # events imports this module
+
+    course = COURSES.get(course_code)
+    return course.title if course else course_code.replace("-", " ").capitalize()
+
+
 def record_completion(
     session: Session, actor: User | None, household: Household, course_code: str, *,
     completed_on: date, event_id: int | None = None, now: datetime | None = None,

@@ -101,7 +101,7 @@ def timeline_for(session: Session, household: Household, journeys: list[Journey]
         items.append(TimelineItem(created_at, f"Email: {subject}", status.value.capitalize(), "email"))
     for completion in training.completions_for(session, household):
         items.append(TimelineItem(_at(completion.completed_on), "Training completed",
-                                  completion.course_code.replace("-", " ").capitalize(), "training"))
+                                  training.course_title(completion.course_code), "training"))
     if include_bookings:
         items.extend(_booking_items(session, household))
     items.sort(key=lambda item: item.at, reverse=True)
