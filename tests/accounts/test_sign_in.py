@@ -141,3 +141,11 @@ def test_staff_and_applicants_land_on_their_own_homes(client, db):
     staff = create_staff(db)
     assert sign_in(client, staff.email, PASSWORD).headers["Location"].endswith("/staff")
     assert client.get("/household").status_code == 403
+
+
+def test_a_new_household_is_shown_what_to_do_next(client, db):
+    user = create_household(db).applicants[0]
+    sign_in(client, user.email, PASSWORD)
+    html = client.get("/household").get_data(as_text=True)
+    assert "What happens next" in html
+    assert 'href="/register-interest"' in html
