@@ -172,6 +172,15 @@ class Event(Base):
         return self.format == EventFormat.ONLINE
 
     @property
+    def full_venue(self) -> str:
+        """Name, address and town, without saying the town twice when the address has it."""
+        parts = [self.venue_name, self.venue_address]
+        town = self.venue_town
+        if town and not (self.venue_address and town.lower() in self.venue_address.lower()):
+            parts.append(town)
+        return ", ".join(part for part in parts if part)
+
+    @property
     def is_cancelled(self) -> bool:
         return self.status == EventStatus.CANCELLED
 

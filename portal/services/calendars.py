@@ -113,7 +113,7 @@ def uid_for(event: Event, day_number: int) -> str:
 def location_of(event: Event, include_address: bool) -> str:
     if event.is_online:
         return "Online"
-    parts = [event.venue_name, event.venue_address, event.venue_town] if include_address else [event.venue_town]
+    parts = [event.full_venue] if include_address else [event.venue_town]
     text = ", ".join(p.strip() for p in parts if p and p.strip())
     if not include_address and event.hides_address:
         text = f"{text} (the address is sent to booked families)" if text else "The address is sent to booked families"

@@ -58,3 +58,12 @@ def test_a_cancelled_booking_offers_no_calendar_file_and_promises_no_changes(cli
     post_form(client, "/bookings/manage/cancel", {})
     page = client.get("/bookings/manage").get_data(as_text=True)
     assert "Cancelled" in page and "Add it to your calendar" not in page
+
+
+def test_the_venue_names_the_town_once():
+    from portal.models import Event
+
+    event = Event(venue_name="Hallam Family Centre", venue_address="2 Mill Lane, Hallam HL1 2AB", venue_town="Hallam")
+    assert event.full_venue == "Hallam Family Centre, 2 Mill Lane, Hallam HL1 2AB"
+    event.venue_address = "2 Mill Lane"
+    assert event.full_venue == "Hallam Family Centre, 2 Mill Lane, Hallam"
