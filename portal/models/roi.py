@@ -53,8 +53,9 @@ class PersonKind(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "adult_at_home": "Adult living in your home", "child_at_home": "Child living in your home",
-            "child_elsewhere": "Your child who lives somewhere else",
+            # Read by the household and by staff alike: words that suit both.
+            "adult_at_home": "Adult living in the home", "child_at_home": "Child living in the home",
+            "child_elsewhere": "Applicant's child who lives somewhere else",
         }[self.value]
 
 
