@@ -55,7 +55,7 @@ class PersonKind(str, enum.Enum):
         return {
             # Read by the household and by staff alike: words that suit both.
             "adult_at_home": "Adult living in the home", "child_at_home": "Child living in the home",
-            "child_elsewhere": "Applicant's child who lives somewhere else",
+            "child_elsewhere": "Child of an applicant, living somewhere else",
         }[self.value]
 
 
