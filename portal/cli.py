@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(send_outbox)
     app.cli.add_command(send_reminders)
     app.cli.add_command(refresh_clocks)
+    app.cli.add_command(purge_enquiries)
 
 
 def _session():
@@ -130,3 +131,25 @@ def refresh_clocks():
         moved = journey.refresh_open_journeys(session, None)
         session.commit()
     click.echo(f"Due dates recomputed: {moved} assessment{'s' if moved != 1 else ''} changed.")
+
+
+@click.command("purge-enquiries")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted and change nothing.")
+@click.option("--keep-days", type=click.IntRange(min=1), default=730, show_default=True,
+              help="Delete enquiries with no activity for longer than this.")
+def purge_enquiries(dry_run: bool, keep_days: int):
+    """Delete enquiries not pursued (no household) and idle for two years, as the privacy
+    notice promises (run from cron, e.g. daily)."""
+    from portal.clock import utcnow
+    from portal.services import retention
+
+    with write_lock(), _session() as session:
+        report = retention.purge_enquiries(session, now=utcnow(), keep_days=keep_days, dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    click.echo(("Dry run: nothing deleted. Would delete:" if dry_run else "Deleted:"))
+    for line in report.lines():
+        click.echo(f"  {line}")
