@@ -29,6 +29,31 @@ def to_london(value: datetime) -> datetime:
     return value.astimezone(LONDON)
 
 
+def describe_time(value: datetime) -> str:
+    """GOV.UK style, in London time: 7pm, 7:30pm, midday, midnight."""
+    local = to_london(value)
+    if (local.hour, local.minute) == (12, 0):
+        return "midday"
+    if (local.hour, local.minute) == (0, 0):
+        return "midnight"
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+
+
+def describe_date(value: date | datetime) -> str:
+    """'3 March 2026' (a datetime is read in London time)."""
+    if isinstance(value, datetime):
+        value = to_london(value).date()
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def describe_datetime(value: datetime) -> str:
+    """'Tuesday 3 March 2026 at 7pm' in London time: pages, emails and messages all say it so."""
+    local = to_london(value)
+    return f"{local.strftime('%A')} {describe_date(local.date())} at {describe_time(value)}"
+
+
 class NonexistentLocalTime(ValueError):
     """A wall-clock time skipped when the clocks go forward (01:30 on 29 March 2026)."""
 

@@ -247,32 +247,15 @@ def _unexpected_error(error):
 # Templates -------------------------------------------------------------------------------
 
 def format_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = clock.to_london(value)
-    return f"{local.strftime('%A')} {local.day} {local.strftime('%B %Y')} at {format_time(value)}"
+    return clock.describe_datetime(value) if value is not None else ""
 
 
 def format_date(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = clock.to_london(value).date()
-    return f"{value.day} {value.strftime('%B %Y')}"
+    return clock.describe_date(value) if value is not None else ""
 
 
 def format_time(value: datetime | None) -> str:
-    """GOV.UK style: 7pm, 7:30pm, midday, midnight."""
-    if value is None:
-        return ""
-    local = clock.to_london(value)
-    if local.hour == 12 and local.minute == 0:
-        return "midday"
-    if local.hour == 0 and local.minute == 0:
-        return "midnight"
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+    return clock.describe_time(value) if value is not None else ""
 
 
 _URL = re.compile(r"https?://[^\s<>\"']+")

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.clock import to_london, today_in_london, utcnow
+from portal.clock import describe_datetime, today_in_london, utcnow
 from portal.models import (
     ActivityKind, Agency, ApplyingAs, Area, CloseReason, ContactMethod, ContactTime, DueKind, Enquiry, EnquiryActivity,
     EnquirySource, EnquiryStatus, EnquiryToken, EnquiryTokenPurpose, HeardFrom, InitialVisit, User, VisitMethod,
@@ -633,16 +633,6 @@ def record_visit_outcome(session: Session, actor: User, enquiry: Enquiry, *, out
 
         roi.send_invitation(session, actor, enquiry, asked_by_staff=False, now=now)
     flush_or_conflict(session)
-
-
-def describe_datetime(value: datetime) -> str:
-    """'Tuesday 3 March 2026 at 7pm', in London time, for emails and the timeline."""
-    local = to_london(value)
-    hour = local.hour % 12 or 12
-    time = f"{hour}{'am' if local.hour < 12 else 'pm'}" if local.minute == 0 else f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
-    if (local.hour, local.minute) == (12, 0):
-        time = "midday"
-    return f"{local.strftime('%A')} {local.day} {local.strftime('%B %Y')} at {time}"
 
 
 def _refuse_if_closed(enquiry: Enquiry) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from portal.clock import london_to_utc, to_london, today_in_london
+from portal.clock import describe_datetime, london_to_utc, to_london, today_in_london
 from portal.models import (
     Agency, Audience, Booking, BookingStatus, CalendarFeed, Event, EventFormat, EventKind, EventStatus, Household,
     HouseholdStage, TrainingCompletion, User,
@@ -49,13 +49,7 @@ COURSES = {course.code: course for course in [
 
 def when(value: datetime) -> str:
     """'Tuesday 3 March 2026 at 7pm' in London time, for messages built here."""
-    local = to_london(value)
-    if (local.hour, local.minute) == (12, 0):
-        clock_text = "midday"
-    else:
-        hour, suffix = local.hour % 12 or 12, "am" if local.hour < 12 else "pm"
-        clock_text = f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
-    return f"{local.strftime('%A')} {local.day} {local.strftime('%B %Y')} at {clock_text}"
+    return describe_datetime(value)
 
 
 # Who may book --------------------------------------------------------------------------------
