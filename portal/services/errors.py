@@ -25,10 +25,10 @@ class Conflict(DomainError):
 CONFLICT_MESSAGE = "Someone else changed this record while you were working on it. Reload the page and try again."
 
 
-def flush_or_conflict(session: Session) -> None:
+def flush_or_conflict(session: Session, message: str = CONFLICT_MESSAGE) -> None:
     """Flush the service's changes; a lost race (a versioned row moved on since it was read)
     becomes a Conflict the route shows like any other refusal, not a server error."""
     try:
         session.flush()
     except StaleDataError:
-        raise Conflict(CONFLICT_MESSAGE) from None
+        raise Conflict(message) from None

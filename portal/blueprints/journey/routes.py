@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
-
 from portal.blueprints.journey import bp
 from portal.blueprints.journey.forms import (
     AddAdultForm, AddCheckForm, AdmDecisionForm, AssignForm, CheckForm, ClosureDayForm, DateStepForm, ExtendStage1Form,
@@ -20,7 +18,7 @@ from portal.models import (
 )
 from portal.services import access, audit
 from portal.services import journey as journeys
-from portal.services.errors import Conflict, DomainError
+from portal.services.errors import Conflict, DomainError, flush_or_conflict
 from portal.web import render_form, show_domain_error, staff_required, page_arg
 
 CASEWORK = journeys.CASEWORK_ROLES
@@ -56,10 +54,8 @@ def _submit(form, household, call, success: str, *, title: str, intro: str | Non
         return render_form(template, form, **context)
     db = get_db()
     try:
-        try:
-            call(db)
-        except StaleDataError:
-            raise Conflict(journeys.CONFLICT_MESSAGE) from None
+        call(db)
+        flush_or_conflict(db, journeys.CONFLICT_MESSAGE)  # a race the service did not flush itself
     except DomainError as error:
         db.rollback()
         show_domain_error(form, error)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.clock import today_in_london
 from portal.models import Household, HouseholdStage, Journey, StaffRole, User
 from portal.services import access, audit, mail, workdays
-from portal.services.errors import Conflict, DomainError, NotAllowed
+from portal.services.errors import Conflict, DomainError, NotAllowed, flush_or_conflict
 from portal.services.journey.deadlines import refresh_clocks
 
 CONFLICT_MESSAGE = ("Someone else changed this household's record while you were working on it. "
@@ -40,10 +39,7 @@ def _expect_version(obj, expected_version: int | None) -> None:
 
 
 def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict(CONFLICT_MESSAGE) from None
+    flush_or_conflict(session, CONFLICT_MESSAGE)
 
 
 def _check_date(on: date | None, today: date, *, field: str = "on", allow_future: bool = False,
